@@ -1,0 +1,162 @@
+// Private network namespaces: every experiment, test and benchmark runs inside one, so
+// nothing it does is visible on, or routed through, the host's own interfaces.
+//
+// A namespace made here is removed by `destroy()`, and otherwise when the process exits
+// (also on SIGINT/SIGTERM): child processes started in it are killed by PID first.
+import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  input?: string;
+}
+
+export class NetnsError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const live = new Map<string, Netns>();
+let hooksInstalled = false;
+let counter = 0;
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const ns of [...live.values()]) ns.destroy();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const ns of [...live.values()]) ns.destroy();
+      // Re-raise so the process ends the way the signal asked, unless someone else handles it.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
+
+/** Linux's stock TCP buffer sizes: a namespace copies the host's, which may differ (wscale). */
+const STOCK_SYSCTLS = ['net.ipv4.tcp_rmem=4096 131072 6291456', 'net.ipv4.tcp_wmem=4096 16384 4194304'];
+
+export class Netns {
+  readonly name: string;
+  private readonly children = new Set<ChildProcess>();
+  private destroyed = false;
+
+  private constructor(name: string) {
+    this.name = name;
+  }
+
+  /**
+   * Create a namespace named `<prefix><pid>-<n>` with loopback up and stock TCP sysctls.
+   * Throws NetnsError with code EPERM (and what to do) without CAP_NET_ADMIN.
+   */
+  static create(prefix = 'tcplab-'): Netns {
+    installHooks();
+    const name = `${prefix}${process.pid}-${++counter}`;
+    try {
+      execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
+    } catch (err) {
+      throw netnsError(`cannot create network namespace ${name}`, err);
+    }
+    const ns = new Netns(name);
+    live.set(name, ns);
+    try {
+      ns.runSync(['ip', 'link', 'set', 'lo', 'up']);
+      ns.runSync(['sysctl', '-qw', ...STOCK_SYSCTLS]);
+    } catch (err) {
+      ns.destroy();
+      throw err;
+    }
+    return ns;
+  }
+
+  /** Path of the namespace, as setns(2) and the TUN addon take it. */
+  get path(): string {
+    return `/var/run/netns/${this.name}`;
+  }
+
+  /** Run a command inside the namespace and collect its output (never rejects on exit code). */
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        'ip',
+        ['netns', 'exec', this.name, ...argv],
+        { timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') {
+            reject(new NetnsError(`${argv.join(' ')} in ${this.name}: ${error.message} ${stderr}`.trim(), 'ERR_NETNS_EXEC'));
+            return;
+          }
+          resolve({ stdout, stderr, code: error ? (error.code as number) : 0 });
+        },
+      );
+      if (options.input !== undefined) child.stdin?.end(options.input);
+    });
+  }
+
+  /** Like exec, but rejects unless the command exits 0. */
+  async run(argv: readonly string[], options: ExecOptions = {}): Promise<string> {
+    const result = await this.exec(argv, options);
+    if (result.code !== 0) {
+      throw new NetnsError(`${argv.join(' ')} exited ${result.code} in ${this.name}: ${result.stderr.trim()}`, 'ERR_NETNS_EXEC');
+    }
+    return result.stdout;
+  }
+
+  runSync(argv: readonly string[]): string {
+    try {
+      return execFileSync('ip', ['netns', 'exec', this.name, ...argv], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      throw netnsError(`${argv.join(' ')} in ${this.name}`, err);
+    }
+  }
+
+  /** Start a long-running command in the namespace; it is killed (by PID) on destroy(). */
+  spawn(argv: readonly string[], options: SpawnOptions = {}): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.name, ...argv], { stdio: 'pipe', ...options });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Kill what was started here, then remove the namespace. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const child of this.children) {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    this.children.clear();
+    try {
+      execFileSync('ip', ['netns', 'del', this.name], { stdio: 'pipe' });
+    } catch {
+      // already gone
+    }
+    live.delete(this.name);
+  }
+}
+
+function netnsError(what: string, err: unknown): NetnsError {
+  const stderr = err && typeof err === 'object' && 'stderr' in err ? String((err as { stderr: unknown }).stderr).trim() : '';
+  const enoent = err && typeof err === 'object' && 'code' in err && (err as { code: unknown }).code === 'ENOENT';
+  if (enoent) return new NetnsError(`${what}: the ip command is missing (install iproute2)`, 'ENOENT');
+  if (/Operation not permitted|Permission denied/i.test(stderr)) {
+    return new NetnsError(`${what}: needs CAP_NET_ADMIN: run as root, or inside \`unshare -rn\` with a readable /dev/net/tun`, 'EPERM');
+  }
+  return new NetnsError(`${what}: ${stderr || String(err)}`, 'ERR_NETNS');
+}

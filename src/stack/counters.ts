@@ -1,0 +1,97 @@
+// Linux-named counters (the MIB names `nstat` prints), plus tcplab's own for every
+// reason a packet was dropped. Counters only grow; `delta()` gives what moved since the
+// last call, as `nstat` does.
+import { PARSE_FAILURES, WIRE_LAYERS, type ParseFailure, type WireLayer } from '../wire/parse-failure.js';
+
+/** Counters with a Linux MIB name (/proc/net/snmp, /proc/net/netstat). */
+export const LINUX_COUNTERS = [
+  'IpInReceives',
+  'IpInHdrErrors',
+  'IpInAddrErrors',
+  'IpInUnknownProtos',
+  'IpInTruncatedPkts',
+  'IpInDelivers',
+  'IpOutRequests',
+  'IpReasmReqds',
+  'Ip6InReceives',
+  'Ip6InHdrErrors',
+  'Ip6InAddrErrors',
+  'Ip6InUnknownProtos',
+  'Ip6InTruncatedPkts',
+  'Ip6InDelivers',
+  'Ip6OutRequests',
+  'Ip6ReasmReqds',
+  'IcmpInMsgs',
+  'IcmpInErrors',
+  'IcmpInCsumErrors',
+  'IcmpInEchos',
+  'IcmpOutMsgs',
+  'IcmpOutEchoReps',
+  'Icmp6InMsgs',
+  'Icmp6InErrors',
+  'Icmp6InCsumErrors',
+  'Icmp6InEchos',
+  'Icmp6OutMsgs',
+  'Icmp6OutEchoReplies',
+  'TcpInSegs',
+  'TcpOutSegs',
+  'TcpInErrs',
+  'TcpInCsumErrors',
+  'TcpOutRsts',
+  'UdpInDatagrams',
+  'UdpNoPorts',
+  'UdpInErrors',
+  'UdpInCsumErrors',
+] as const;
+
+export type LinuxCounter = (typeof LINUX_COUNTERS)[number];
+
+/** `TcplabDrop<Layer><Reason>`: one counter per (parser, reason) a packet was dropped for. */
+export type DropCounter = `TcplabDrop${string}`;
+
+export type CounterName = LinuxCounter | DropCounter;
+
+const LAYER_NAMES: Record<WireLayer, string> = { ip: 'Ip', ipv4: 'Ipv4', ipv6: 'Ipv6', tcp: 'Tcp', udp: 'Udp', icmpv4: 'Icmp', icmpv6: 'Icmp6' };
+
+/** The counter that records a packet dropped by `layer`'s parser for `reason`,
+ *  e.g. ('tcp', 'bad-checksum') → TcplabDropTcpBadChecksum. */
+export function dropCounterName(layer: WireLayer, reason: ParseFailure): DropCounter {
+  const words = reason.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1));
+  return `TcplabDrop${LAYER_NAMES[layer]}${words.join('')}`;
+}
+
+/** Every drop counter name, in a stable order. */
+export const DROP_COUNTERS: readonly DropCounter[] = WIRE_LAYERS.flatMap((layer) => PARSE_FAILURES.map((reason) => dropCounterName(layer, reason)));
+
+export class Counters {
+  private readonly values = new Map<string, number>();
+  private lastRead = new Map<string, number>();
+
+  constructor(names: readonly string[] = [...LINUX_COUNTERS, ...DROP_COUNTERS]) {
+    for (const name of names) this.values.set(name, 0);
+  }
+
+  inc(name: CounterName, by = 1): void {
+    this.values.set(name, (this.values.get(name) ?? 0) + by);
+  }
+
+  get(name: CounterName): number {
+    return this.values.get(name) ?? 0;
+  }
+
+  /** Every counter with its value, including zeros, in a stable order. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.values);
+  }
+
+  /** The counters that moved since the previous call, with how much (as `nstat` prints). */
+  delta(): Record<string, number> {
+    const moved: Record<string, number> = {};
+    for (const [name, value] of this.values) {
+      const change = value - (this.lastRead.get(name) ?? 0);
+      if (change !== 0) moved[name] = change;
+    }
+    this.lastRead = new Map(this.values);
+    return moved;
+  }
+}

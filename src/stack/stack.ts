@@ -1,0 +1,154 @@
+// The host: everything shared between connections. Sans-IO: packets come in through
+// `input(packet, now)`, replies are queued and taken with `takeOutput()`, and the stack
+// never reads a clock or touches a device.
+//
+// Today it answers ICMP echo on its addresses, resets TCP segments (no TCP socket exists
+// yet: the engine is the next layer to arrive), answers UDP with ICMP port unreachable,
+// and counts every packet it drops under a Linux or tcplab counter.
+import { ipEquals, parseIpAddress, type IpAddress } from '../wire/address.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ip-protocol.js';
+import { ICMP_ECHO_REQUEST, ICMP_PORT_UNREACHABLE, buildIcmpv4DestinationUnreachable } from '../wire/icmpv4.js';
+import { ICMPV6_ECHO_REQUEST, ICMPV6_PORT_UNREACHABLE, buildIcmpv6DestinationUnreachable } from '../wire/icmpv6.js';
+import { parsePacket, type IpHeader } from '../wire/packet.js';
+import { Counters, dropCounterName } from './counters.js';
+import { echoReply } from './icmp-echo.js';
+import { ipPacket } from './ip-output.js';
+import { resetFor } from './reset.js';
+
+export interface StackOptions {
+  /** The stack's own addresses, e.g. ['10.77.0.2', 'fd00:77::2']. */
+  addresses: readonly string[];
+}
+
+export class Stack {
+  readonly counters = new Counters();
+  readonly addresses: readonly IpAddress[];
+  private output: Uint8Array[] = [];
+
+  constructor(options: StackOptions) {
+    this.addresses = options.addresses.map((text) => {
+      const address = parseIpAddress(text);
+      if (address === undefined) {
+        throw Object.assign(new TypeError(`"${text}" is not an IPv4 or IPv6 address: give the stack's own addresses, e.g. 10.77.0.2`), {
+          code: 'ERR_INVALID_ARG_VALUE',
+        });
+      }
+      return address;
+    });
+  }
+
+  /** Take one packet from the link. Never throws on anything that arrives. */
+  input(packet: Uint8Array, _now: number): void {
+    const version = packet.length > 0 ? packet[0] >>> 4 : 0;
+    this.counters.inc(version === 6 ? 'Ip6InReceives' : 'IpInReceives');
+    const parsed = parsePacket(packet);
+    if (!parsed.ok) {
+      this.counters.inc(dropCounterName(parsed.layer, parsed.reason));
+      this.countLinuxDrop(parsed.layer, parsed.reason, version);
+      return;
+    }
+    const { ip, l4 } = parsed;
+    if (!this.isOurs(ip.dst)) {
+      // Multicast the kernel sends on the link (MLD reports, router solicitations) and
+      // unicast for other hosts: tcplab is a host, not a router (Linux: InAddrErrors).
+      this.counters.inc(ip.version === 6 ? 'Ip6InAddrErrors' : 'IpInAddrErrors');
+      return;
+    }
+    this.counters.inc(ip.version === 6 ? 'Ip6InDelivers' : 'IpInDelivers');
+    switch (l4.protocol) {
+      case IPPROTO_ICMP:
+      case IPPROTO_ICMPV6: {
+        const v6 = l4.protocol === IPPROTO_ICMPV6;
+        this.counters.inc(v6 ? 'Icmp6InMsgs' : 'IcmpInMsgs');
+        if (l4.type === (v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO_REQUEST)) {
+          this.counters.inc(v6 ? 'Icmp6InEchos' : 'IcmpInEchos');
+          const reply = echoReply(ip, l4);
+          if (reply) {
+            this.counters.inc(v6 ? 'Icmp6OutEchoReplies' : 'IcmpOutEchoReps');
+            this.send(reply, v6, true);
+          }
+        }
+        return;
+      }
+      case IPPROTO_TCP: {
+        this.counters.inc('TcpInSegs');
+        const rst = resetFor(ip, l4);
+        if (rst) {
+          this.counters.inc('TcpOutRsts');
+          this.counters.inc('TcpOutSegs');
+          this.send(rst, ip.version === 6, false);
+        }
+        return;
+      }
+      case IPPROTO_UDP: {
+        this.counters.inc('UdpNoPorts');
+        this.send(this.portUnreachable(ip, packet), ip.version === 6, true);
+        return;
+      }
+    }
+  }
+
+  /** Packets produced since the last call, in order. */
+  takeOutput(): Uint8Array[] {
+    const out = this.output;
+    this.output = [];
+    return out;
+  }
+
+  /** The earliest time the stack needs `poll` to be called; none yet without TCP. */
+  nextDeadline(): number | undefined {
+    return undefined;
+  }
+
+  poll(_now: number): void {}
+
+  isOurs(address: IpAddress): boolean {
+    for (const own of this.addresses) if (ipEquals(own, address)) return true;
+    return false;
+  }
+
+  private send(packet: Uint8Array, v6: boolean, icmp: boolean): void {
+    this.counters.inc(v6 ? 'Ip6OutRequests' : 'IpOutRequests');
+    if (icmp) this.counters.inc(v6 ? 'Icmp6OutMsgs' : 'IcmpOutMsgs');
+    this.output.push(packet);
+  }
+
+  /** RFC 1122 §3.2.2.1 / RFC 4443 §3.1: a datagram for a port nobody listens on. */
+  private portUnreachable(ip: IpHeader, packet: Uint8Array): Uint8Array {
+    if (ip.version === 4) {
+      return ipPacket(ip.dst, ip.src, IPPROTO_ICMP, buildIcmpv4DestinationUnreachable(ICMP_PORT_UNREACHABLE, packet));
+    }
+    return ipPacket(ip.dst, ip.src, IPPROTO_ICMPV6, buildIcmpv6DestinationUnreachable(ICMPV6_PORT_UNREACHABLE, packet, ip.dst, ip.src));
+  }
+
+  /** The Linux MIB counter a parse failure also feeds, so `nstat` reads as on Linux. */
+  private countLinuxDrop(layer: string, reason: string, version: number): void {
+    const v6 = version === 6;
+    switch (layer) {
+      case 'ip':
+      case 'ipv4':
+      case 'ipv6':
+        if (reason === 'truncated') this.counters.inc(v6 ? 'Ip6InTruncatedPkts' : 'IpInTruncatedPkts');
+        else if (reason === 'unknown-protocol') this.counters.inc(v6 ? 'Ip6InUnknownProtos' : 'IpInUnknownProtos');
+        else if (reason === 'fragment') this.counters.inc(v6 ? 'Ip6ReasmReqds' : 'IpReasmReqds');
+        else this.counters.inc(v6 ? 'Ip6InHdrErrors' : 'IpInHdrErrors');
+        return;
+      case 'tcp':
+        this.counters.inc('TcpInErrs');
+        if (reason === 'bad-checksum') this.counters.inc('TcpInCsumErrors');
+        return;
+      case 'udp':
+        this.counters.inc('UdpInErrors');
+        if (reason === 'bad-checksum') this.counters.inc('UdpInCsumErrors');
+        return;
+      case 'icmpv4':
+        this.counters.inc('IcmpInErrors');
+        if (reason === 'bad-checksum') this.counters.inc('IcmpInCsumErrors');
+        return;
+      case 'icmpv6':
+        this.counters.inc('Icmp6InErrors');
+        if (reason === 'bad-checksum') this.counters.inc('Icmp6InCsumErrors');
+        return;
+    }
+  }
+}
