@@ -1,7 +1,6 @@
 // Runs once around the TUN project: afterwards, no test namespace and no tcplab
 // device may remain anywhere (neither in the host namespace nor as a leftover netns).
 import { execFileSync } from 'node:child_process';
-import { NETNS_PREFIX } from './harness.js';
 
 function leftovers(): string[] {
   const found: string[] = [];
@@ -9,7 +8,7 @@ function leftovers(): string[] {
     const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     for (const line of netns.split('\n')) {
       const name = line.split(' ')[0];
-      if (name && name.startsWith(NETNS_PREFIX)) found.push(`namespace ${name}`);
+      if (name && name.startsWith('tcplab-')) found.push(`namespace ${name}`);
     }
     const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
     for (const line of links.split('\n')) {
