@@ -44,6 +44,15 @@ function probe(): Availability {
   return { available: true, reason: '' };
 }
 
+let skipAnnounced = false;
+
+/** Say once per file, on one line, why the real-TUN tests are skipped. */
+function announceSkip(reason: string): void {
+  if (skipAnnounced) return;
+  skipAnnounced = true;
+  process.stderr.write(`tcplab: skipping real-TUN tests: ${reason} (set TCPLAB_REQUIRE_TUN=1 to fail instead)\n`);
+}
+
 /**
  * A describe block whose tests run in one private namespace created for this file.
  * `getNs()` returns it inside tests and hooks.
@@ -58,6 +67,7 @@ export function describeTun(title: string, body: (getNs: () => Namespace) => voi
         });
       });
     } else {
+      announceSkip(reason);
       // The one sanctioned skip: no privileges, and nobody required them.
       // eslint-disable-next-line no-restricted-syntax
       describe.skip(`${title} (skipped: ${reason})`, () => body(() => {
