@@ -1,0 +1,9 @@
+/**
+ * Timing of one connection, sans-IO: the RTO estimator (RFC 6298 as Linux computes it) and
+ * Linux's retransmission schedules as pure functions. All times are milliseconds.
+ */
+
+export * from './constants.js';
+export * from './retransmit-schedule.js';
+export * from './rtt-estimator.js';
+export * from './windowed-min.js';
