@@ -33,11 +33,31 @@ export const LINUX_COUNTERS = [
   'Icmp6InEchos',
   'Icmp6OutMsgs',
   'Icmp6OutEchoReplies',
+  'TcpActiveOpens',
+  'TcpPassiveOpens',
+  'TcpAttemptFails',
+  'TcpEstabResets',
+  'TcpCurrEstab',
   'TcpInSegs',
   'TcpOutSegs',
   'TcpInErrs',
   'TcpInCsumErrors',
+  'TcpRetransSegs',
   'TcpOutRsts',
+  'TcpExtListenOverflows',
+  'TcpExtListenDrops',
+  'TcpExtTCPReqQFullDrop',
+  'TcpExtTW',
+  'TcpExtTWRecycled',
+  'TcpExtTCPChallengeACK',
+  'TcpExtTCPSynRetrans',
+  'TcpExtTCPAbortOnClose',
+  'TcpExtTCPAbortOnData',
+  'TcpExtTCPAbortOnTimeout',
+  'TcpExtPAWSEstab',
+  'TcpExtTCPTimeouts',
+  'TcpExtTCPFastRetrans',
+  'TcpExtDelayedACKs',
   'UdpInDatagrams',
   'UdpNoPorts',
   'UdpInErrors',
@@ -66,6 +86,7 @@ export const DROP_COUNTERS: readonly DropCounter[] = WIRE_LAYERS.flatMap((layer)
 export class Counters {
   private readonly values = new Map<string, number>();
   private lastRead = new Map<string, number>();
+  private readonly sources: (() => Partial<Record<CounterName, number>>)[] = [];
 
   constructor(names: readonly string[] = [...LINUX_COUNTERS, ...DROP_COUNTERS]) {
     for (const name of names) this.values.set(name, 0);
@@ -75,23 +96,35 @@ export class Counters {
     this.values.set(name, (this.values.get(name) ?? 0) + by);
   }
 
+  /** Counters kept elsewhere (each connection's engine) and added in when read. */
+  addSource(source: () => Partial<Record<CounterName, number>>): void {
+    this.sources.push(source);
+  }
+
   get(name: CounterName): number {
-    return this.values.get(name) ?? 0;
+    let value = this.values.get(name) ?? 0;
+    for (const source of this.sources) value += source()[name] ?? 0;
+    return value;
   }
 
   /** Every counter with its value, including zeros, in a stable order. */
   snapshot(): Record<string, number> {
-    return Object.fromEntries(this.values);
+    const all: Record<string, number> = Object.fromEntries(this.values);
+    for (const source of this.sources) {
+      for (const [name, value] of Object.entries(source())) all[name] = (all[name] ?? 0) + (value ?? 0);
+    }
+    return all;
   }
 
   /** The counters that moved since the previous call, with how much (as `nstat` prints). */
   delta(): Record<string, number> {
+    const now = this.snapshot();
     const moved: Record<string, number> = {};
-    for (const [name, value] of this.values) {
+    for (const [name, value] of Object.entries(now)) {
       const change = value - (this.lastRead.get(name) ?? 0);
       if (change !== 0) moved[name] = change;
     }
-    this.lastRead = new Map(this.values);
+    this.lastRead = new Map(Object.entries(now));
     return moved;
   }
 }

@@ -10,19 +10,45 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/
 import { ICMP_ECHO_REQUEST, ICMP_PORT_UNREACHABLE, buildIcmpv4DestinationUnreachable } from '../wire/icmpv4.js';
 import { ICMPV6_ECHO_REQUEST, ICMPV6_PORT_UNREACHABLE, buildIcmpv6DestinationUnreachable } from '../wire/icmpv6.js';
 import { parsePacket, type IpHeader } from '../wire/packet.js';
-import { Counters, dropCounterName } from './counters.js';
+import { Counters, dropCounterName, type CounterName } from './counters.js';
 import { echoReply } from './icmp-echo.js';
 import { ipPacket } from './ip-output.js';
-import { resetFor } from './reset.js';
+import type { TcpCounters } from '../tcp/counters.js';
+import type { Listener } from './listener.js';
+import type { TcpEndpoint } from './tcp-endpoint.js';
+import { TcpLayer, type TcpLayerOptions } from './tcp-layer.js';
 
-export interface StackOptions {
+export interface StackOptions extends TcpLayerOptions {
   /** The stack's own addresses, e.g. ['10.77.0.2', 'fd00:77::2']. */
   addresses: readonly string[];
+  /** The link's MTU: MSS = MTU − 40 (IPv4) or − 60 (IPv6). Default 1500. */
+  mtu?: number;
+}
+
+/** The engines' counters under the Linux MIB names they correspond to. */
+function linuxTcpCounters(t: TcpCounters): Partial<Record<CounterName, number>> {
+  return {
+    TcpActiveOpens: t.activeOpens,
+    TcpPassiveOpens: t.passiveOpens,
+    TcpAttemptFails: t.attemptFails,
+    TcpEstabResets: t.estabResets,
+    TcpOutSegs: t.outSegs,
+    TcpRetransSegs: t.retransSegs,
+    TcpOutRsts: t.outRsts,
+    TcpExtTCPChallengeACK: t.challengeAcks,
+    TcpExtPAWSEstab: t.pawsEstabRejected,
+    TcpExtTCPAbortOnData: t.abortOnData,
+    TcpExtTCPAbortOnClose: t.abortOnClose,
+    TcpExtTCPTimeouts: t.timeouts,
+    TcpExtTCPFastRetrans: t.fastRetransmits,
+    TcpExtDelayedACKs: t.delayedAcks,
+  };
 }
 
 export class Stack {
   readonly counters = new Counters();
   readonly addresses: readonly IpAddress[];
+  readonly tcp: TcpLayer;
   private output: Uint8Array[] = [];
 
   constructor(options: StackOptions) {
@@ -35,10 +61,12 @@ export class Stack {
       }
       return address;
     });
+    this.tcp = new TcpLayer(this.addresses, options.mtu ?? 1500, this.counters, (packet) => this.sendIp(packet), options);
+    this.counters.addSource(() => linuxTcpCounters(this.tcp.counterTotals()));
   }
 
   /** Take one packet from the link. Never throws on anything that arrives. */
-  input(packet: Uint8Array, _now: number): void {
+  input(packet: Uint8Array, now: number): void {
     const version = packet.length > 0 ? packet[0] >>> 4 : 0;
     this.counters.inc(version === 6 ? 'Ip6InReceives' : 'IpInReceives');
     const parsed = parsePacket(packet);
@@ -72,12 +100,7 @@ export class Stack {
       }
       case IPPROTO_TCP: {
         this.counters.inc('TcpInSegs');
-        const rst = resetFor(ip, l4);
-        if (rst) {
-          this.counters.inc('TcpOutRsts');
-          this.counters.inc('TcpOutSegs');
-          this.send(rst, ip.version === 6, false);
-        }
+        this.tcp.input(ip, l4, now);
         return;
       }
       case IPPROTO_UDP: {
@@ -95,12 +118,46 @@ export class Stack {
     return out;
   }
 
-  /** The earliest time the stack needs `poll` to be called; none yet without TCP. */
+  /** The earliest time the stack needs `poll` to be called. */
   nextDeadline(): number | undefined {
-    return undefined;
+    return this.tcp.nextDeadline();
   }
 
-  poll(_now: number): void {}
+  /** Fire every timer due at `now`. */
+  poll(now: number): void {
+    this.tcp.poll(now);
+  }
+
+  // Socket calls, for the API layer above (src/net).
+
+  listen(options: { address?: string; family?: 4 | 6; port: number; backlog?: number }): Listener {
+    return this.tcp.listen({ ...options, address: options.address === undefined ? undefined : this.parseAddress(options.address) });
+  }
+
+  connect(options: { host: string; port: number; localAddress?: string; localPort?: number }, now: number): TcpEndpoint {
+    return this.tcp.connect(
+      {
+        remoteAddress: this.parseAddress(options.host),
+        remotePort: options.port,
+        localAddress: options.localAddress === undefined ? undefined : this.parseAddress(options.localAddress),
+        localPort: options.localPort,
+      },
+      now,
+    );
+  }
+
+  private parseAddress(text: string): IpAddress {
+    const address = parseIpAddress(text);
+    if (address === undefined) {
+      throw Object.assign(new TypeError(`"${text}" is not an IPv4 or IPv6 address (tcplab does not resolve names)`), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    return address;
+  }
+
+  /** A packet from a layer above, counted as IP output. */
+  private sendIp(packet: Uint8Array): void {
+    this.send(packet, packet[0] >>> 4 === 6, false);
+  }
 
   isOurs(address: IpAddress): boolean {
     for (const own of this.addresses) if (ipEquals(own, address)) return true;

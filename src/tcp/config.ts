@@ -1,0 +1,99 @@
+/**
+ * The tunables of one connection. Every default is Linux 6.x's, and every name follows the Linux
+ * sysctl (or socket option) it mirrors, so an experiment reads the same on both ends
+ * (DESIGN.md, "Linux defaults to mirror"). Times are milliseconds.
+ */
+
+export type CongestionControlName = 'cubic' | 'newreno';
+
+export interface TcpConfig {
+  /** Maximum segment lifetime. TIME-WAIT lasts 2 × msl (Linux TCP_TIMEWAIT_LEN = 60 s). 0 disables
+   *  TIME-WAIT: the connection goes straight to CLOSED (the lost-duplicate experiment needs it). */
+  readonly msl: number;
+  /** net.ipv4.tcp_fin_timeout: how long an orphaned connection stays in FIN-WAIT-2. */
+  readonly tcpFinTimeout: number;
+  /** net.ipv4.tcp_syn_retries. */
+  readonly tcpSynRetries: number;
+  /** net.ipv4.tcp_syn_linear_timeouts (Linux 6.5+): the first retransmissions of a SYN wait the
+   *  initial RTO each, without backoff. 0 gives the classic schedule (0, 1, 3, 7, 15, 31, 63 s). */
+  readonly tcpSynLinearTimeouts: number;
+  /** net.ipv4.tcp_synack_retries. */
+  readonly tcpSynackRetries: number;
+  /** net.ipv4.tcp_retries2: data retransmissions before ETIMEDOUT. */
+  readonly tcpRetries2: number;
+  /** TCP_USER_TIMEOUT (ms): when set, how long data (or a SYN) may stay unacknowledged before
+   *  ETIMEDOUT, instead of the tcp_retries2 / tcp_syn_retries budgets. 0: unset. */
+  readonly userTimeout: number;
+  /** net.ipv4.tcp_rfc1337: ignore RST in TIME-WAIT (RFC 1337) instead of dying (Linux default 0). */
+  readonly tcpRfc1337: boolean;
+  /** net.ipv4.tcp_timestamps (RFC 7323 §3). */
+  readonly tcpTimestamps: boolean;
+  /** net.ipv4.tcp_sack (RFC 2018). */
+  readonly tcpSack: boolean;
+  /** net.ipv4.tcp_window_scaling (RFC 7323 §2). */
+  readonly tcpWindowScaling: boolean;
+  /** The shift we offer: Linux derives 7 from the default tcp_rmem max of 6 MB. */
+  readonly rcvWscale: number;
+  /** net.ipv4.tcp_challenge_ack_limit per socket (RFC 5961 §7): at most one per this interval. */
+  readonly challengeAckInterval: number;
+  /** TCP_RTO_MIN, TCP_RTO_MAX, TCP_TIMEOUT_INIT. */
+  readonly rtoMin: number;
+  readonly rtoMax: number;
+  readonly rtoInitial: number;
+  /** TCP_DELACK_MIN, TCP_DELACK_MAX. */
+  readonly delackMin: number;
+  readonly delackMax: number;
+  /** TCP_MAX_QUICKACKS: segments ACKed at once after the first data arrives. */
+  readonly quickAcks: number;
+  /** TCP_INIT_CWND (RFC 6928), in segments. */
+  readonly initCwnd: number;
+  /** net.ipv4.tcp_congestion_control. */
+  readonly congestionControl: CongestionControlName;
+  /** TCP_NODELAY: disables Nagle's algorithm. */
+  readonly noDelay: boolean;
+  /** SO_KEEPALIVE, tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes. */
+  readonly keepalive: boolean;
+  readonly keepaliveTime: number;
+  readonly keepaliveIntvl: number;
+  readonly keepaliveProbes: number;
+  /** SO_SNDBUF / SO_RCVBUF in bytes (tcp_wmem[1] = 16 KiB is too small to stream; Linux
+   *  autotunes it, tcplab takes a fixed, larger default). */
+  readonly sendBufferSize: number;
+  readonly receiveBufferSize: number;
+}
+
+export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
+  msl: 30_000,
+  tcpFinTimeout: 60_000,
+  tcpSynRetries: 6,
+  tcpSynLinearTimeouts: 4,
+  tcpSynackRetries: 5,
+  tcpRetries2: 15,
+  userTimeout: 0,
+  tcpRfc1337: false,
+  tcpTimestamps: true,
+  tcpSack: true,
+  tcpWindowScaling: true,
+  rcvWscale: 7,
+  challengeAckInterval: 500,
+  rtoMin: 200,
+  rtoMax: 120_000,
+  rtoInitial: 1_000,
+  delackMin: 40,
+  delackMax: 200,
+  quickAcks: 16,
+  initCwnd: 10,
+  congestionControl: 'cubic',
+  noDelay: false,
+  keepalive: false,
+  keepaliveTime: 7_200_000,
+  keepaliveIntvl: 75_000,
+  keepaliveProbes: 9,
+  sendBufferSize: 4 * 1024 * 1024,
+  receiveBufferSize: 4 * 1024 * 1024,
+});
+
+/** The defaults with `overrides` applied. */
+export function tcpConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
+  return Object.freeze({ ...DEFAULT_TCP_CONFIG, ...overrides });
+}

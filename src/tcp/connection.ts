@@ -1,0 +1,1646 @@
+/**
+ * One TCP connection, sans-IO: the RFC 9293 state machine with Linux's observable behaviour.
+ *
+ * It never reads a clock, starts a timer or touches a device. Time comes in as `now` (ms) on
+ * every call; segments go to an outbox the stack drains with {@link Connection.takeOutput}; the
+ * stack calls {@link Connection.poll} at {@link Connection.nextDeadline}.
+ *
+ * Sequence variables use RFC 9293 §3.3.1's names. One addition, SND.MAX (BSD's snd_max): the
+ * highest sequence number sent plus one. After a retransmission timeout SND.NXT goes back to
+ * SND.UNA (go-back-N, skipping what the peer SACKed) while SND.MAX remembers what was sent, so
+ * ACK acceptability is checked against SND.MAX.
+ *
+ * Where tcplab follows Linux rather than the letter of an RFC (each is commented at its branch):
+ * - RST in SYN-SENT → ECONNREFUSED; in CLOSE-WAIT → EPIPE (tcp_reset).
+ * - Retransmitted SYN in passive SYN-RECEIVED gets the SYN-ACK again; a crossing SYN-ACK in
+ *   simultaneous open completes the handshake (tcp_check_req, tcp_validate_incoming).
+ * - Out-of-window SYNs get a challenge ACK too; pure out-of-window ACKs are rate limited.
+ * - TIME-WAIT follows tcp_timewait_state_process (bare ACK at RCV.NXT restarts the timer, RST
+ *   at RCV.NXT kills it unless tcpRfc1337).
+ * - Zero-window probes are tcp_xmit_probe_skb's (SEG.SEQ = SND.UNA − 1, no data), and the
+ *   sender never splits a segment to fill a small window (tcp_snd_wnd_test).
+ * - tcp_retries2 and tcp_orphan_retries are time budgets (retransmits_timed_out), not counts.
+ * - close() with unread data sends RST (tcp_close); data after close() in FIN-WAIT-1/2 → RST.
+ * - An ACK of new data whose TSecr predates the last RTO gives no RTT sample (Linux takes it):
+ *   see newlyAcked.
+ */
+
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../wire/seq.js';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
+import { linuxSynOptions, linuxTcpOptions, type SackBlock, type TcpOption } from '../wire/tcp-options.js';
+import { ReceiveBuffer } from './buffers/receive-buffer.js';
+import { SendBuffer } from './buffers/send-buffer.js';
+import { tcpConfig, type TcpConfig } from './config.js';
+import { newCounters, type TcpCounters } from './counters.js';
+import type { TcpErrorCode, TcpWriteError } from './errors.js';
+import type { TcpEvent, TcpEventSink } from './events.js';
+import { SackScoreboard } from './buffers/sack-scoreboard.js';
+import { createCongestionControl, type AckVerdict, type CaState, type CongestionControl, type CongestionControlName, type FlightState } from './congestion/index.js';
+import {
+  dataTimedOut,
+  orphanRetries,
+  probe0Timeout,
+  RttEstimator,
+  synAckRetransmitTimeout,
+  synAckTimedOut,
+  synRetransmitTimeout,
+  synTimedOut,
+  type SynAckSchedule,
+  type SynSchedule,
+} from './timing/index.js';
+import { isAcceptable, pawsRejects, segmentLength } from './acceptability.js';
+import { DEFAULT_PEER_MSS, negotiate, offeredWscale, TS_OPTION_SPACE } from './negotiation.js';
+import type { Endpoint, OutgoingSegment } from './outgoing-segment.js';
+import { initialWindow, selectWindow } from './receive-window.js';
+import { ConnectionTimers } from './timers.js';
+import { isSynchronized, type TcpState, type TcpStateName } from './state.js';
+import { timeWaitSynIss, type TimeWaitRecord } from './time-wait.js';
+
+/** The fields of a parsed segment the engine reads; a {@link TcpSegment} is one. */
+export type IncomingSegment = Pick<
+  TcpSegment,
+  'seq' | 'ack' | 'flags' | 'window' | 'payload' | 'mss' | 'windowScale' | 'sackPermitted' | 'tsVal' | 'tsEcr' | 'sackBlocks'
+>;
+
+export interface ConnectionOptions {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  /** Initial send sequence number (the stack's ISN generator, RFC 6528). */
+  readonly iss: number;
+  readonly now: number;
+  /** Our MSS, from the MTU of the route (MTU − 40 for IPv4, − 60 for IPv6). */
+  readonly mss: number;
+  readonly config?: Partial<TcpConfig>;
+  /** Added to `now` for TSval (Linux uses a random per-connection offset). Default 0. */
+  readonly tsOffset?: number;
+  readonly events?: TcpEventSink;
+}
+
+/** Linux's net.ipv4.tcp_invalid_ratelimit: out-of-window duplicate ACKs, at most one per 500 ms. */
+const OOW_ACK_INTERVAL = 500;
+
+export class Connection {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  readonly config: TcpConfig;
+  readonly counters: TcpCounters = newCounters();
+
+  private st: TcpState;
+  private readonly sink: TcpEventSink | undefined;
+  private err: TcpErrorCode | undefined;
+  private out: OutgoingSegment[] = [];
+
+  // RFC 9293 §3.3.1, send sequence space.
+  readonly iss: number;
+  sndUna: number;
+  sndNxt: number;
+  sndMax: number;
+  sndWnd = 0;
+  sndWl1 = 0;
+  sndWl2 = 0;
+  /** RFC 5961 §5: the largest window the peer ever offered (MAX.SND.WND). */
+  maxSndWnd = 0;
+  /** Sequence number of the first byte in the send buffer (SND.UNA once the SYN is acked). */
+  private bufSeq: number;
+  /** The sequence number our FIN takes, once the application shut down its write side. */
+  private finSeq: number | undefined;
+  /** Minshall's variant of Nagle (Linux tp->snd_sml): end of the last small segment sent. */
+  private sndSml: number;
+
+  // Receive sequence space.
+  irs: number | undefined;
+  private finRcvSeq: number | undefined;
+  private finReceived = false;
+  /** The right edge of the window we last advertised (RCV.NXT + RCV.WND at that time). */
+  private rcvAdvEnd = 0;
+  /** RCV.NXT in the last ACK we sent (RFC 7323's Last.ACK.sent, Linux rcv_wup). */
+  private lastAckSent = 0;
+  /** Linux rcv_ssthresh: the window grows from the initial one as data arrives. */
+  private rcvSsthresh = 0;
+
+  // Negotiated options.
+  private readonly ourMss: number;
+  peerMss = DEFAULT_PEER_MSS;
+  sndWscale = 0;
+  rcvWscale = 0;
+  /** Both SYNs carried Window Scale (RFC 7323 §2.2). */
+  wscaleOn = false;
+  timestampsEnabled = false;
+  sackEnabled = false;
+  tsRecent = 0;
+  tsRecentAt = 0;
+  private readonly tsOffset: number;
+
+  private readonly sndBuf: SendBuffer;
+  private readonly rcvBuf: ReceiveBuffer;
+  private readonly rtt: RttEstimator;
+  /** Replaced at establishment, when the MSS and SACK are known. */
+  private cc: CongestionControl;
+  /** RFC 6675 scoreboard, when SACK is in use. */
+  private scoreboard: SackScoreboard | undefined;
+  /** SYN or SYN-ACK retransmissions of the handshake (Linux total_retrans at that point). */
+  private handshakeRetransmits = 0;
+
+  // Timers, as deadlines.
+  private readonly timers = new ConnectionTimers();
+  /** Retransmissions of the same data (Linux icsk_retransmits). */
+  private rtxAttempts = 0;
+  /** Linux tp->retrans_stamp: the first retransmission, for the tcp_retries2 budget. */
+  private firstRetransmitAt = 0;
+  private firstSynAt: number;
+  private readonly synSchedule: SynSchedule;
+  private readonly synAckSchedule: SynAckSchedule;
+  /** Unanswered zero-window probes (Linux icsk_probes_out) and the probe timer's backoff
+   *  (icsk_backoff), which lasts until the window opens. */
+  private probesOut = 0;
+  private probeBackoff = 0;
+  private keepaliveProbes = 0;
+
+  // ACK engine.
+  private ackNow = false;
+  private quickAcks = 0;
+  private ato: number;
+  private lastDataAt: number | undefined;
+  private lastChallengeAt = Number.NEGATIVE_INFINITY;
+  private lastOowAckAt = Number.NEGATIVE_INFINITY;
+  /** A duplicate to report in the next ACK (RFC 2883 D-SACK). */
+  private pendingDsack: SackBlock | undefined;
+
+  // RTT timing without timestamps (Karn: only segments sent once).
+  private rttSeq: number | undefined;
+  private rttStart = 0;
+  /** Our TSval when the retransmission timer last expired (see newlyAcked). */
+  private tsAtLastRto: number | undefined;
+
+
+  /** The application closed: nobody will read (orphan in Linux terms). */
+  orphaned = false;
+  /** The peer's FIN arrived in order: reads return what is left, then end of stream. */
+  get peerClosed(): boolean {
+    return this.finReceived;
+  }
+
+  private constructor(o: ConnectionOptions, state: TcpState) {
+    this.local = o.local;
+    this.remote = o.remote;
+    this.config = tcpConfig(o.config);
+    this.sink = o.events;
+    this.st = state;
+    this.iss = o.iss >>> 0;
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.sndMax = this.iss;
+    this.bufSeq = seqAdd(this.iss, 1);
+    this.sndSml = this.iss;
+    this.ourMss = o.mss;
+    this.tsOffset = o.tsOffset ?? 0;
+    this.sndBuf = new SendBuffer(this.config.sendBufferSize);
+    this.rcvBuf = new ReceiveBuffer(this.config.receiveBufferSize);
+    this.rtt = new RttEstimator({ rtoInitial: this.config.rtoInitial, rtoMin: this.config.rtoMin, rtoMax: this.config.rtoMax });
+    this.synSchedule = {
+      synRetries: this.config.tcpSynRetries,
+      linearTimeouts: this.config.tcpSynLinearTimeouts,
+      rtoInitial: this.config.rtoInitial,
+      rtoMax: this.config.rtoMax,
+      userTimeout: this.config.userTimeout,
+    };
+    this.synAckSchedule = { synackRetries: this.config.tcpSynackRetries, rtoInitial: this.config.rtoInitial, rtoMax: this.config.rtoMax };
+    this.firstSynAt = o.now;
+    this.cc = this.makeCongestionControl(o.mss);
+    this.ato = this.config.delackMin;
+  }
+
+  /** Active open (RFC 9293 §3.10.1): SYN-SENT, with the SYN in the outbox. */
+  static connect(o: ConnectionOptions): Connection {
+    const c = new Connection(o, { name: 'SYN-SENT' });
+    c.counters.activeOpens++;
+    c.emitState('CLOSED', 'SYN-SENT', 'connect', o.now);
+    c.sendSyn(o.now);
+    c.timers.rtx = o.now + synRetransmitTimeout(0, c.synSchedule);
+    return c;
+  }
+
+  /**
+   * Passive open from a SYN that reached a listener (RFC 9293 §3.10.7.2, LISTEN state, fourth
+   * step): SYN-RECEIVED, with the SYN-ACK in the outbox. The listener and its SYN queue are the
+   * stack's.
+   */
+  static acceptSyn(syn: IncomingSegment, o: ConnectionOptions): Connection {
+    const c = new Connection(o, { name: 'SYN-RECEIVED', passive: true });
+    c.counters.passiveOpens++;
+    c.emitState('LISTEN', 'SYN-RECEIVED', 'syn', o.now);
+    c.negotiate(syn, o.now);
+    c.receiveSyn(syn);
+    // RFC 9293 §3.10.7.2: "SND.WND <- SEG.WND" is not in the LISTEN step; the SYN's window is
+    // the peer's offer all the same (never scaled in a SYN, RFC 7323 §2.2).
+    c.updateWindow(syn.window, syn.seq, c.iss, true);
+    c.sendSynAck(o.now);
+    c.timers.rtx = o.now + synAckRetransmitTimeout(0, c.synAckSchedule);
+    return c;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Public state
+
+  get state(): TcpState {
+    return this.st;
+  }
+
+  get stateName(): TcpStateName {
+    return this.st.name;
+  }
+
+  /** Why the connection failed, as Node's err.code; undefined while healthy or after a clean
+   *  close. */
+  get error(): TcpErrorCode | undefined {
+    return this.err;
+  }
+
+  /** RCV.NXT (the FIN counts one once received in order). */
+  get rcvNxt(): number {
+    return seqAdd(this.rcvBuf.rcvNxt, this.finReceived ? 1 : 0);
+  }
+
+  /** RCV.WND as last advertised. */
+  get rcvWnd(): number {
+    return Math.max(0, seqDiff(this.rcvAdvEnd, this.rcvNxt));
+  }
+
+  /** Bytes the application can read now. */
+  get readable(): number {
+    return this.rcvBuf.readable;
+  }
+
+  /** Bytes written and not yet acknowledged (Send-Q in ss). */
+  get sendQueued(): number {
+    return this.sndBuf.length;
+  }
+
+  /** Bytes write() would take now. */
+  get writable(): number {
+    return this.canWrite() ? this.sndBuf.free : 0;
+  }
+
+  /** Out-of-order bytes held for reassembly. */
+  get outOfOrderBytes(): number {
+    return this.rcvBuf.outOfOrderBytes;
+  }
+
+  get cwnd(): number {
+    return this.cc.cwnd;
+  }
+
+  get ssthresh(): number {
+    return this.cc.ssthresh;
+  }
+
+  get rto(): number {
+    return this.rtt.rto;
+  }
+
+  /** 'cubic' or 'newreno', and Linux's congestion state (open, disorder, recovery, loss). */
+  get congestionControl(): CongestionControlName {
+    return this.cc.name;
+  }
+
+  get caState(): CaState {
+    return this.cc.caState;
+  }
+
+  get srtt(): number | undefined {
+    return this.rtt.srtt;
+  }
+
+  /** The MSS we send with: min(our MSS, the peer's), less the timestamp option. */
+  get sendMss(): number {
+    return Math.max(1, Math.min(this.ourMss, this.peerMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+  }
+
+  /** What we expect the peer's segments to carry (Linux icsk_ack.rcv_mss). */
+  private get rcvMss(): number {
+    return Math.max(1, Math.min(this.ourMss, this.peerMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+  }
+
+  /** Segments to send, oldest first; the outbox is emptied. */
+  takeOutput(): OutgoingSegment[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  /** The earliest time {@link poll} has work, or undefined when no timer runs. */
+  nextDeadline(): number | undefined {
+    const st = this.st;
+    return this.timers.next(st.name === 'TIME-WAIT' ? st.expiresAt : undefined, st.name === 'FIN-WAIT-2' ? st.orphanDeadline : undefined);
+  }
+
+
+  /**
+   * The timer `ss -o` shows for this socket, Linux's names: 'on' (retransmission), 'persist'
+   * (zero-window probe), 'keepalive' (also FIN-WAIT-2's orphan timer, as in Linux), 'timewait';
+   * with the retransmissions or probes so far. Undefined when none runs (a delayed ACK alone is
+   * not shown, as in ss).
+   */
+  activeTimer(): { kind: 'on' | 'persist' | 'keepalive' | 'timewait'; expiresAt: number; count: number } | undefined {
+    const st = this.st;
+    if (st.name === 'TIME-WAIT') return { kind: 'timewait', expiresAt: st.expiresAt, count: 0 };
+    if (this.timers.rtx !== undefined) return { kind: 'on', expiresAt: this.timers.rtx, count: this.rtxAttempts };
+    if (this.timers.persist !== undefined) return { kind: 'persist', expiresAt: this.timers.persist, count: this.probesOut };
+    if (st.name === 'FIN-WAIT-2' && st.orphanDeadline !== undefined) return { kind: 'keepalive', expiresAt: st.orphanDeadline, count: 0 };
+    if (this.timers.keepalive !== undefined) return { kind: 'keepalive', expiresAt: this.timers.keepalive, count: this.keepaliveProbes };
+    return undefined;
+  }
+
+  /**
+   * What the stack's TIME_WAIT table needs to judge a new SYN for this 4-tuple after the
+   * connection itself is gone (RFC 6191, Linux tcp_timewait_sock). Defined in TIME-WAIT.
+   */
+  timeWaitRecord(): TimeWaitRecord | undefined {
+    if (this.st.name !== 'TIME-WAIT') return undefined;
+    return {
+      sndNxt: this.sndNxt,
+      rcvNxt: this.rcvNxt,
+      tsRecent: this.timestampsEnabled ? this.tsRecent : undefined,
+      tsRecentAt: this.tsRecentAt,
+      expiresAt: this.st.expiresAt,
+    };
+  }
+
+  /**
+   * In TIME-WAIT, whether `syn` may open a new incarnation of this 4-tuple, and its ISN (old
+   * SND.NXT + 65537, Linux's rule); undefined when it must not. The stack asks before input().
+   */
+  acceptsNewSyn(syn: IncomingSegment): number | undefined {
+    const record = this.timeWaitRecord();
+    return record === undefined ? undefined : timeWaitSynIss(record, syn);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // User calls (RFC 9293 §3.10.2-§3.10.5)
+
+  /**
+   * SEND: queue as much of `data` as the send buffer takes and return how many bytes; or an
+   * error once the write side is shut (EPIPE, as write(2) after shutdown) or the connection
+   * failed (its error).
+   */
+  write(data: Uint8Array, now: number): number | TcpWriteError {
+    if (!this.canWrite()) return { error: this.st.name === 'CLOSED' && this.err !== undefined ? this.err : 'EPIPE' };
+    const n = this.sndBuf.write(data);
+    this.output(now);
+    return n;
+  }
+
+  /** RECEIVE: up to `max` in-order bytes (empty when none; check peerClosed for end of stream). */
+  read(max?: number, now?: number): Uint8Array {
+    const before = this.rcvWnd;
+    const data = this.rcvBuf.read(max);
+    if (data.length > 0 && now !== undefined) this.afterRead(before, now);
+    return data;
+  }
+
+  /**
+   * Half-close (shutdown(SHUT_WR)): our FIN follows the queued data. RFC 9293 §3.10.4: in
+   * ESTABLISHED → FIN-WAIT-1, in CLOSE-WAIT → LAST-ACK; before the handshake completes the FIN
+   * waits for it.
+   */
+  shutdownWrite(now: number): void {
+    if (this.finSeq !== undefined) return;
+    const name = this.st.name;
+    if (name !== 'SYN-SENT' && name !== 'SYN-RECEIVED' && name !== 'ESTABLISHED' && name !== 'CLOSE-WAIT') return;
+    this.finSeq = seqAdd(this.bufSeq, this.sndBuf.length);
+    if (name === 'ESTABLISHED') this.setState({ name: 'FIN-WAIT-1' }, 'close', now);
+    else if (name === 'CLOSE-WAIT') this.setState({ name: 'LAST-ACK' }, 'close', now);
+    this.output(now);
+  }
+
+  /**
+   * CLOSE (RFC 9293 §3.10.4) by an application that will not read again: like shutdownWrite,
+   * and the connection becomes an orphan (FIN-WAIT-2 then times out after tcpFinTimeout, new
+   * data is answered with RST). Linux tcp_close: unread received data means RST instead of FIN
+   * (RFC 2525 §2.17); in SYN-SENT the connection is simply dropped.
+   */
+  close(now: number): void {
+    this.orphaned = true;
+    const name = this.st.name;
+    if (name === 'CLOSED' || name === 'TIME-WAIT' || name === 'CLOSING' || name === 'LAST-ACK') return;
+    if (name === 'SYN-SENT') {
+      this.enterClosed('close', now, undefined);
+      return;
+    }
+    if (this.rcvBuf.readable > 0) {
+      this.counters.abortOnClose++;
+      this.sendActiveReset(now);
+      this.enterClosed('close-unread-data', now, undefined);
+      return;
+    }
+    if (name === 'FIN-WAIT-2') {
+      this.st = { name: 'FIN-WAIT-2', orphanDeadline: now + this.finTimeout() };
+      return;
+    }
+    this.shutdownWrite(now);
+  }
+
+  /**
+   * ABORT (RFC 9293 §3.10.5; SO_LINGER 0): RST if the peer knows of us, then CLOSED. Linux
+   * tcp_need_reset: ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2 and SYN-RECEIVED send one.
+   */
+  abort(now: number): void {
+    const name = this.st.name;
+    if (name === 'CLOSED') return;
+    if (name === 'ESTABLISHED' || name === 'CLOSE-WAIT' || name === 'FIN-WAIT-1' || name === 'FIN-WAIT-2' || name === 'SYN-RECEIVED') {
+      this.sendActiveReset(now);
+    }
+    this.enterClosed('abort', now, undefined);
+  }
+
+  /** Fire every timer due at `now`. */
+  poll(now: number): void {
+    for (let guard = 0; guard < 64; guard++) {
+      const d = this.nextDeadline();
+      if (d === undefined || d > now) return;
+      this.fireTimers(now);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // SEGMENT ARRIVES (RFC 9293 §3.10.7)
+
+  input(seg: IncomingSegment, now: number): void {
+    this.counters.inSegs++;
+    switch (this.st.name) {
+      case 'CLOSED':
+        this.inputClosed(seg);
+        return;
+      case 'SYN-SENT':
+        this.inputSynSent(seg, now);
+        break;
+      case 'TIME-WAIT':
+        this.inputTimeWait(seg, now);
+        return;
+      default:
+        this.inputSynchronized(seg, now);
+        break;
+    }
+    this.output(now);
+  }
+
+  /** §3.10.7.1 CLOSED: "An incoming segment not containing a RST causes a RST to be sent". */
+  private inputClosed(seg: IncomingSegment): void {
+    this.replyReset(seg);
+  }
+
+  /** §3.10.7.3 SYN-SENT. */
+  private inputSynSent(seg: IncomingSegment, now: number): void {
+    const hasAck = (seg.flags & TCP_ACK) !== 0;
+    const rst = (seg.flags & TCP_RST) !== 0;
+    // First, check the ACK bit: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
+    // the RST bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
+    if (hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndNxt))) {
+      if (!rst) this.replyReset(seg);
+      return;
+    }
+    // Second, check the RST bit: "If the ACK was acceptable, then signal to the user 'error:
+    // connection reset', drop the segment, enter CLOSED state ... Otherwise (no ACK), drop the
+    // segment and return." (RFC 5961 §3.2 adds nothing in SYN-SENT.) Node says ECONNREFUSED.
+    if (rst) {
+      if (hasAck) this.enterClosed('rst', now, 'ECONNREFUSED');
+      return;
+    }
+    // Third, security: not implemented (RFC 9293 §3.10.7.3 allows ignoring it).
+    // Fourth, check the SYN bit.
+    if ((seg.flags & TCP_SYN) === 0) return; // "Fifth, if neither SYN nor RST is set, drop".
+    this.negotiate(seg, now);
+    this.receiveSyn(seg);
+    if (hasAck) {
+      // "SND.UNA should be advanced to equal SEG.ACK ... If SND.UNA > ISS (our SYN has been
+      // ACKed), change the connection state to ESTABLISHED, form an ACK segment
+      // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
+      this.sndUna = seg.ack;
+      this.updateWindow(seg.window, seg.seq, seg.ack, true);
+      this.synAcked(seg, now);
+      this.setState({ name: 'ESTABLISHED' }, 'syn-ack', now);
+      this.ackNow = true;
+      // "Data or controls that were queued for transmission may be included" and "If there are
+      // other controls or text in the segment, then continue processing at the sixth step".
+      this.receiveText(seg, now);
+      this.afterEstablished(now);
+      return;
+    }
+    // Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment
+    // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it." The SYN's timer keeps running.
+    this.updateWindow(seg.window, seg.seq, this.iss, true);
+    this.setState({ name: 'SYN-RECEIVED', passive: false }, 'syn', now);
+    this.sendSynAck(now);
+  }
+
+  /** §3.10.7.4, the states after SYN-SENT (TIME-WAIT has its own function, Linux's). */
+  private inputSynchronized(seg: IncomingSegment, now: number): void {
+    const rst = (seg.flags & TCP_RST) !== 0;
+    const syn = (seg.flags & TCP_SYN) !== 0;
+    const len = segmentLength(seg);
+
+    // RFC 7323 §5.3 R1 (PAWS), before the sequence check: "If SEG.TSval < TS.Recent and if
+    // TS.Recent is valid, then treat the arriving segment as not acceptable: Send an
+    // acknowledgment in reply as specified in RFC 9293 ... and drop the segment." A RST is
+    // not subject to PAWS (Linux tcp_validate_incoming).
+    if (!rst && this.pawsReject(seg, now)) {
+      this.counters.pawsEstabRejected++;
+      this.oowAck(seg, now);
+      return;
+    }
+
+    // Linux tcp_check_req: in passive SYN-RECEIVED, a retransmission of the peer's SYN means
+    // our SYN-ACK was lost; send it again (rate limited like other out-of-window replies).
+    if (syn && !rst && (seg.flags & TCP_ACK) === 0 && this.st.name === 'SYN-RECEIVED' && this.st.passive && seg.seq === this.irs) {
+      if (now - this.lastOowAckAt >= OOW_ACK_INTERVAL) {
+        this.lastOowAckAt = now;
+        this.counters.retransSegs++;
+        this.sendSynAck(now);
+      }
+      return;
+    }
+
+    // Simultaneous open: the peer's SYN-ACK crosses ours (RFC 9293 §3.5 figure 7 line 4 shows
+    // only the ACK). Linux tcp_validate_incoming lets it "pass" when SEG.SEQ + 1 = RCV.NXT and
+    // SEG.ACK = SND.NXT: its ACK completes the handshake, its SYN is old news.
+    if (syn && !rst && (seg.flags & TCP_ACK) !== 0 && this.st.name === 'SYN-RECEIVED' && !this.st.passive
+      && seqAdd(seg.seq, 1) === this.rcvNxt && seg.ack === this.sndNxt && seg.payload.length === 0) {
+      this.updateWindow(seg.window, seg.seq, seg.ack, true);
+      this.synAcked(seg, now);
+      this.setState({ name: 'ESTABLISHED' }, 'syn-ack', now);
+      this.afterEstablished(now);
+      this.ackNow = true;
+      return;
+    }
+
+    // First, check sequence number: the acceptability table of §3.10.7.4.
+    if (!this.acceptable(seg.seq, len)) {
+      this.counters.outOfWindow++;
+      // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
+      // (unless the RST bit is set, if so drop the segment and return)". A SYN gets RFC 5961
+      // §4's challenge ACK instead (Linux syn_challenge).
+      if (!rst) {
+        if (syn) this.challengeAck(now);
+        else this.oowAck(seg, now);
+      }
+      return;
+    }
+
+    // Anything acceptable from the peer proves it alive (Linux keepalive measures idle time from
+    // the last segment received, tp->rcv_tstamp).
+    if (this.config.keepalive) this.restartKeepalive(now);
+
+    // Second, check the RST bit (RFC 5961 §3.2): "If the RST bit is set and the sequence number
+    // exactly matches the next expected sequence number (RCV.NXT), then TCP MUST reset the
+    // connection"; otherwise, in the window, "TCP MUST send an ACK (challenge ACK)".
+    if (rst) {
+      if (seg.seq === this.rcvNxt) this.resetByPeer(now);
+      else this.challengeAck(now);
+      return;
+    }
+
+    // RFC 7323 §4.3: "If SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent then SEG.TSval is
+    // copied to TS.Recent".
+    this.updateTsRecent(seg, now);
+
+    // Third, security: not implemented.
+    // Fourth, check the SYN bit (RFC 5961 §4.2): any SYN on a synchronized connection gets a
+    // challenge ACK.
+    if (syn) {
+      this.challengeAck(now);
+      return;
+    }
+
+    // Fifth, check the ACK field: "if the ACK bit is off, drop the segment and return".
+    if ((seg.flags & TCP_ACK) === 0) return;
+    if (this.st.name === 'SYN-RECEIVED') {
+      // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue processing
+      // with the variables below set to: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <-
+      // SEG.ACK. If the segment acknowledgment is not acceptable, form a reset segment
+      // <SEQ=SEG.ACK><CTL=RST> and send it."
+      if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndNxt))) {
+        this.replyReset(seg);
+        return;
+      }
+      this.updateWindow(seg.window, seg.seq, seg.ack, false);
+      this.synAcked(seg, now);
+      this.setState({ name: 'ESTABLISHED' }, 'ack', now);
+      this.afterEstablished(now);
+    }
+    if (!this.processAck(seg, now)) return;
+    if (this.st.name === 'CLOSED') return;
+
+    // Sixth, check the URG bit: urgent data is delivered inline as ordinary data (RFC 6093 §6
+    // recommends against new uses; tcplab keeps no urgent pointer).
+
+    // Seventh, process the segment text.
+    if (!this.receiveText(seg, now)) return;
+
+    // Eighth, check the FIN bit.
+    if (seg.flags & TCP_FIN) {
+      const finAt = seqAdd(seg.seq, seg.payload.length);
+      // A FIN beyond what we can take is ignored like the data before it.
+      if (seqLt(finAt, seqAdd(this.rcvAdvEnd, 1)) || finAt === this.rcvNxt) {
+        if (this.finRcvSeq === undefined) this.finRcvSeq = finAt;
+        if (seqLt(this.rcvBuf.rcvNxt, finAt)) this.ackNow = true; // out of order FIN
+      }
+      if (this.finReceived) this.ackNow = true; // a retransmitted FIN: ACK it again
+    }
+    this.consumeFin(now);
+  }
+
+  /** The ACK processing of the fifth step for the synchronized states. False: drop the rest. */
+  private processAck(seg: IncomingSegment, now: number): boolean {
+    const ack = seg.ack;
+    // RFC 5961 §5.2: "If the ACK value is acceptable only if it is in the range of
+    // ((SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT). All incoming segments whose ACK value
+    // doesn't satisfy the above condition MUST be discarded and an ACK sent back."
+    if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUna, -this.maxSndWnd))) {
+      this.counters.ackOutOfRange++;
+      this.challengeAck(now);
+      return false;
+    }
+    // Linux tcp_ack: "Something worked": an acceptable ACK resets the probe count, so a peer
+    // that keeps answering zero-window probes is never given up on.
+    this.probesOut = 0;
+    const oldWnd = this.sndWnd;
+    const isDupCandidate =
+      ack === this.sndUna && seg.payload.length === 0 && (seg.flags & (TCP_SYN | TCP_FIN)) === 0 && this.sndMax !== this.sndUna;
+    const advanced = seqGt(ack, this.sndUna);
+
+    // The SACK scoreboard first (RFC 6675 §4 Update()): the cumulative ACK, then the blocks.
+    const sb = this.scoreboard;
+    let newlySacked = 0;
+    let sackedCovered = 0;
+    if (sb !== undefined) {
+      if (advanced) {
+        const before = sb.sackedBytes;
+        sb.onCumulativeAck(ack);
+        sackedCovered = before - sb.sackedBytes;
+      }
+      if (seg.sackBlocks.length > 0) newlySacked = sb.onSack(ack, seg.sackBlocks, this.sndMax).newlySacked;
+    }
+
+    if (advanced) {
+      // "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK. Any segments on the
+      // retransmission queue that are thereby entirely acknowledged are removed."
+      this.newlyAcked(seg, now, newlySacked - sackedCovered);
+    }
+    // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated. If (SND.WL1 <
+    // SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, set
+    // SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK." (old ACKs are ignored for the window.)
+    if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
+      this.updateWindow(seg.window, seg.seq, ack, false);
+    }
+    // A duplicate ACK: RFC 5681 §2 without SACK; with SACK, RFC 6675 §2: an ACK that SACKs new
+    // data without advancing SND.UNA.
+    if (!advanced && ack === this.sndUna && this.sndMax !== this.sndUna) {
+      const dup = sb !== undefined ? newlySacked > 0 || (isDupCandidate && this.sndWnd === oldWnd && seg.sackBlocks.length === 0) : isDupCandidate && this.sndWnd === oldWnd;
+      if (dup) this.duplicateAck(now, sb !== undefined && newlySacked > 0 ? newlySacked : undefined);
+    }
+
+    // Per-state extras of the fifth step.
+    const fin = this.finSeq;
+    const finAcked = fin !== undefined && seqGt(this.sndUna, fin);
+    switch (this.st.name) {
+      case 'FIN-WAIT-1':
+        // "In addition to the processing for the ESTABLISHED state, if the FIN segment is now
+        // acknowledged, then enter FIN-WAIT-2 and continue processing in that state."
+        if (finAcked) this.setState({ name: 'FIN-WAIT-2', orphanDeadline: this.orphaned ? now + this.finTimeout() : undefined }, 'ack', now);
+        break;
+      case 'CLOSING':
+        // "if the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise, ignore".
+        if (finAcked) this.enterTimeWait('ack', now);
+        break;
+      case 'LAST-ACK':
+        // "The only thing that can arrive in this state is an acknowledgment of our FIN. If our
+        // FIN is now acknowledged, delete the TCB, enter the CLOSED state, and return."
+        if (finAcked) {
+          this.enterClosed('ack', now, undefined);
+          return false;
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+  /** SND.UNA moves forward: buffer, RTT, timers, congestion control. */
+  private newlyAcked(seg: IncomingSegment, now: number, sackDelta: number): void {
+    const ack = seg.ack;
+    const acked = seqDiff(ack, this.sndUna);
+    if (seqGt(ack, this.sndNxt)) this.sndNxt = ack; // after go-back-N the peer may be ahead
+    const inBuffer = Math.min(Math.max(0, seqDiff(ack, this.bufSeq)), this.sndBuf.length);
+    if (inBuffer > 0) {
+      this.sndBuf.acknowledge(inBuffer);
+      this.bufSeq = seqAdd(this.bufSeq, inBuffer);
+    }
+    this.sndUna = ack;
+    this.counters.bytesAcked += acked;
+
+    // RTT (RFC 6298 §3, RFC 7323 §4.1: with timestamps every ACK of new data is a valid sample
+    // because TSecr names the transmission; without, Karn: only a segment never retransmitted).
+    let sample: number | undefined;
+    // An echo older than the last timeout names a transmission from before it (typically the
+    // receiver's TS.Recent while it held out-of-order data, RFC 7323 §4.3): the sample would
+    // include the timeout and, fed back into the RTO, spiral on a lossy path. Linux takes it;
+    // tcplab skips it (the test of RFC 3522 §2, Eifel).
+    const fromTs = this.timestampsEnabled && seg.tsEcr !== undefined && seg.tsEcr !== 0
+      && (this.tsAtLastRto === undefined || !seqLt(seg.tsEcr, this.tsAtLastRto));
+    if (fromTs && seg.tsEcr !== undefined) {
+      sample = seqDiff(this.tsNow(now), seg.tsEcr);
+    } else if (this.rttSeq !== undefined && seqGe(ack, this.rttSeq)) {
+      sample = now - this.rttStart;
+    }
+    if (this.rttSeq !== undefined && seqGe(ack, this.rttSeq)) this.rttSeq = undefined;
+    if (sample !== undefined && sample >= 0) this.rttSample(sample, now, fromTs);
+
+    this.rtxAttempts = 0;
+    this.probesOut = 0;
+    // RFC 6298 (5.2) "When all outstanding data has been acknowledged, turn off the
+    // retransmission timer." (5.3) "When an ACK is received that acknowledges new data,
+    // restart the retransmission timer".
+    this.timers.rtx = this.sndUna === this.sndMax ? undefined : now + this.rtt.rto;
+
+    // Congestion control (RFC 5681, RFC 6582 / RFC 6675 recovery, PRR): the controller decides,
+    // the connection retransmits.
+    const verdict = this.cc.onAck({
+      now,
+      ackNo: ack,
+      sndNxt: this.sndMax,
+      acked,
+      delivered: this.scoreboard !== undefined ? Math.max(0, acked + sackDelta) : undefined,
+      rtt: sample,
+      ...this.flight(),
+      lossDetected: this.scoreboard !== undefined && this.scoreboard.hasSacked ? this.scoreboard.isLost(this.sndUna, this.sendMss) : undefined,
+    });
+    this.onVerdict(verdict, now);
+  }
+
+  /** RFC 5681 §3.2 / RFC 6675 §5: duplicate ACKs, counted by the controller. */
+  private duplicateAck(now: number, delivered: number | undefined): void {
+    this.counters.dupAcksIn++;
+    const sb = this.scoreboard;
+    const verdict = this.cc.onDupAck({
+      now,
+      ackNo: this.sndUna,
+      sndNxt: this.sndMax,
+      delivered,
+      ...this.flight(),
+      lossDetected: sb !== undefined && sb.hasSacked ? sb.isLost(this.sndUna, this.sendMss) : undefined,
+    });
+    this.onVerdict(verdict, now);
+  }
+
+  private onVerdict(verdict: AckVerdict, now: number): void {
+    if (verdict === 'fast-retransmit') {
+      // RFC 5681 §3.2 step 2 / RFC 6675 §5 step 4: retransmit the first unacknowledged segment.
+      this.counters.fastRetransmits++;
+      const sb = this.scoreboard;
+      sb?.beginRecovery();
+      if (sb !== undefined && sb.hasSacked && sb.nextLost(this.sendMss) !== undefined) this.retransmitLost(now, true);
+      else this.retransmitHead(now, 'fast');
+    } else if (verdict === 'partial-ack') {
+      // RFC 6582 §3.2 step 4: retransmit the first unacknowledged segment (with SACK
+      // information, NextSeg() picks the holes as the window allows, in transmit()).
+      const sb = this.scoreboard;
+      if (sb === undefined || !sb.hasSacked) this.retransmitHead(now, 'fast');
+    }
+  }
+
+  /** FlightSize and, with SACK, RFC 6675's pipe. */
+  private flight(): FlightState {
+    const flightSize = Math.max(0, seqDiff(this.sndMax, this.sndUna));
+    return this.scoreboard !== undefined ? { flightSize, pipe: this.scoreboard.pipe(this.sndMax, this.sendMss) } : { flightSize };
+  }
+
+  /**
+   * RFC 6675 §5 (C)/NextSeg() rule 1: retransmit segments the scoreboard deems lost while the
+   * controller allows; `force` sends the first one regardless (the fast retransmit itself).
+   */
+  private retransmitLost(now: number, force: boolean): void {
+    const sb = this.scoreboard;
+    if (sb === undefined) return;
+    const mss = this.sendMss;
+    for (let guard = 0; guard < 1024; guard++) {
+      const start = sb.nextLost(mss);
+      if (start === undefined || !seqLt(start, this.sndMax)) return;
+      const end = sb.segmentEnd(start, mss, this.sndMax);
+      const span = seqDiff(end, start);
+      if (span <= 0) return;
+      if (!force && this.cc.sendQuota(this.flight()) < span) return;
+      force = false;
+      const bufEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+      const len = Math.max(0, Math.min(span, seqDiff(bufEnd, start)));
+      const fin = this.finSeq !== undefined && seqLe(start, this.finSeq) && seqGt(end, this.finSeq);
+      if (len === 0 && !fin) return;
+      this.sendSegment(start, len, fin, now, false);
+      this.event({ type: 'retransmission', seq: start, len: len + (fin ? 1 : 0), rto: 0, attempt: 1, kind: 'fast', at: now });
+    }
+  }
+
+  /** One segment from SND.UNA, again (fast retransmit or partial ACK). */
+  private retransmitHead(now: number, kind: 'fast'): void {
+    const offset = seqDiff(this.sndUna, this.bufSeq);
+    const len = Math.min(this.sendMss, this.sndBuf.length - offset);
+    const finHere = this.finSeq !== undefined && seqAdd(this.sndUna, Math.max(len, 0)) === this.finSeq && seqGt(this.sndMax, this.finSeq);
+    if (len <= 0 && !finHere) return;
+    const payload = new Uint8Array(Math.max(len, 0));
+    if (len > 0) this.sndBuf.copyTo(offset, payload);
+    let flags = TCP_ACK;
+    if (finHere) flags |= TCP_FIN;
+    this.emit(flags, this.sndUna, payload, now);
+    this.counters.retransSegs++;
+    this.scoreboard?.markRetransmitted(this.sndUna, seqAdd(this.sndUna, Math.max(len, 0) + (finHere ? 1 : 0)));
+    if (this.rttSeq !== undefined) this.rttSeq = undefined; // Karn
+    this.cc.onDataSent({ now, bytes: Math.max(len, 0), retransmission: true, sndUna: this.sndUna, sndNxt: this.sndMax, ...this.flight() });
+    this.event({ type: 'retransmission', seq: this.sndUna, len: len + (finHere ? 1 : 0), rto: 0, attempt: 1, kind, at: now });
+  }
+
+  /** Seventh step. False when the segment ended the connection (data after close). */
+  private receiveText(seg: IncomingSegment, now: number): boolean {
+    const name = this.st.name;
+    // "ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2: ... deliver segment text to user RECEIVE buffers";
+    // "CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: This should not occur since a FIN has been
+    // received from the remote side. Ignore the segment text."
+    if (name !== 'ESTABLISHED' && name !== 'FIN-WAIT-1' && name !== 'FIN-WAIT-2') return true;
+    const dataSeq = (seg.flags & TCP_SYN) !== 0 ? seqAdd(seg.seq, 1) : seg.seq;
+    const payload = seg.payload;
+    if (payload.length === 0) return true;
+    const end = seqAdd(dataSeq, payload.length);
+    // Linux tcp_rcv_state_process, FIN-WAIT-1/2 after close(): "RFC 1122 says we MUST send a
+    // reset" when new data arrives that nobody will read (RFC 1122 §4.2.2.13).
+    if (this.orphaned && name !== 'ESTABLISHED' && seqGt(end, this.rcvNxt)) {
+      this.counters.abortOnData++;
+      this.replyReset(seg);
+      this.enterClosed('data-after-close', now, 'ECONNRESET');
+      return false;
+    }
+    // Only what lies inside the window we advertised is taken (§3.10.7.4: "trimmed ... to
+    // contain only data within the window"); a zero window takes nothing (Linux
+    // tcp_data_queue: SKB_DROP_REASON_TCP_ZEROWINDOW) and the ACK repeats the window.
+    const room = seqDiff(this.rcvAdvEnd, dataSeq);
+    if (room <= 0) {
+      this.ackNow = true;
+      return true;
+    }
+    const data = room < payload.length ? payload.subarray(0, room) : payload;
+    const hadOutOfOrder = this.rcvBuf.hasOutOfOrder;
+    const outOfOrder = seqGt(dataSeq, this.rcvBuf.rcvNxt);
+    const r = this.rcvBuf.insert(dataSeq, data);
+    const advanced = r.advanced;
+    const accepted = r.accepted;
+    this.counters.bytesReceived += accepted;
+    if (advanced > 0) this.rcvSsthresh = Math.min(this.rcvSsthresh + 2 * advanced, this.rcvBuf.capacity);
+
+    // Delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2 as Linux does it).
+    // RFC 2883 §4: the first SACK block of the next ACK reports the duplicate (D-SACK).
+    if (r.duplicate !== null && this.sackEnabled) this.pendingDsack = { left: r.duplicate.left, right: r.duplicate.right };
+    if (accepted === 0 || outOfOrder) {
+      // A duplicate or out-of-order segment: ACK at once (RFC 5681 §4.2 "SHOULD send an
+      // immediate duplicate ACK when an out-of-order segment arrives").
+      this.ackNow = true;
+    } else if (hadOutOfOrder) {
+      // "... and SHOULD send an immediate ACK when the incoming segment fills in all or part of
+      // a gap in the sequence space."
+      this.ackNow = true;
+    } else {
+      this.dataArrived(now);
+    }
+    return true;
+  }
+
+  /** Linux tcp_event_data_recv + __tcp_ack_snd_check for an in-order segment. */
+  private dataArrived(now: number): void {
+    const cfg = this.config;
+    if (this.lastDataAt === undefined) {
+      // The first data packet: quick ACKs (tcp_incr_quickack), up to rcv_wnd / (2 × rcv_mss).
+      this.quickAcks = Math.min(cfg.quickAcks, Math.max(2, Math.floor(this.rcvWnd / (2 * this.rcvMss))));
+      this.ato = cfg.delackMin;
+    } else {
+      // Linux adapts the delayed-ACK timeout (ato) to the gap between segments.
+      const m = now - this.lastDataAt;
+      if (m <= cfg.delackMin / 2) this.ato = this.ato / 2 + cfg.delackMin / 2;
+      else if (m < this.ato) this.ato = Math.min(this.ato / 2 + m, this.rtt.rto);
+      else if (m > this.rtt.rto) this.quickAcks = Math.min(cfg.quickAcks, 2); // idle: quick ACKs again
+      this.ato = Math.min(Math.max(this.ato, cfg.delackMin), cfg.delackMax);
+    }
+    this.lastDataAt = now;
+    // "More than one full frame received" since the last ACK, or quick ACK mode: ACK now
+    // (RFC 5681 §4.2: "an ACK SHOULD be generated for at least every second full-sized
+    // segment").
+    if (seqDiff(this.rcvBuf.rcvNxt, this.lastAckSent) > this.rcvMss || this.quickAcks > 0) {
+      this.ackNow = true;
+      return;
+    }
+    if (this.timers.delack === undefined) this.timers.delack = now + Math.round(this.ato);
+  }
+
+  /** Eighth step, once RCV.NXT reaches the FIN (immediately or when a gap fills). */
+  private consumeFin(now: number): void {
+    if (this.finReceived || this.finRcvSeq === undefined || this.rcvBuf.rcvNxt !== this.finRcvSeq) return;
+    this.finReceived = true;
+    // "advance RCV.NXT over the FIN, and send an acknowledgment for the FIN."
+    switch (this.st.name) {
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+        // "Enter the CLOSE-WAIT state." Linux enters ping-pong mode here, so the ACK is
+        // delayed and often carries our own FIN: the three-packet close seen in captures.
+        this.setState({ name: 'CLOSE-WAIT' }, 'fin', now);
+        this.quickAcks = 0;
+        if (this.timers.delack === undefined) this.timers.delack = now + this.config.delackMin;
+        break;
+      case 'FIN-WAIT-1':
+        // "If our FIN has been ACKed (perhaps in this segment), then enter TIME-WAIT ...;
+        // otherwise, enter the CLOSING state." (An ACK of our FIN already moved us to FIN-WAIT-2.)
+        this.ackNow = true;
+        this.setState({ name: 'CLOSING' }, 'fin', now);
+        break;
+      case 'FIN-WAIT-2':
+        // "Enter the TIME-WAIT state. Start the time-wait timer, turn off the other timers."
+        // The ACK goes now: TIME-WAIT (or CLOSED with msl 0) sends nothing on its own.
+        this.sendAck(now);
+        this.enterTimeWait('fin', now);
+        break;
+      default:
+        this.ackNow = true;
+        break;
+    }
+  }
+
+  /**
+   * TIME-WAIT, as Linux's tcp_timewait_state_process (which RFC 9293 §3.10.7.4 agrees with in
+   * substance): an in-window bare ACK or RST at exactly RCV.NXT; everything else (a
+   * retransmitted FIN in particular) is ACKed and restarts the 2 MSL timer.
+   */
+  private inputTimeWait(seg: IncomingSegment, now: number): void {
+    if (this.st.name !== 'TIME-WAIT') return;
+    const rst = (seg.flags & TCP_RST) !== 0;
+    const syn = (seg.flags & TCP_SYN) !== 0;
+    const len = segmentLength(seg);
+    const paws = !rst && this.pawsReject(seg, now);
+    if (!paws && seg.seq === this.rcvNxt && (len === 0 || rst)) {
+      if (rst) {
+        // RFC 9293 §3.10.7.4 second step, TIME-WAIT: "If the RST bit is set, then enter the
+        // CLOSED state". RFC 1337 (TIME-WAIT assassination) says ignore it: `tcpRfc1337`.
+        if (!this.config.tcpRfc1337) this.enterClosed('rst', now, undefined);
+        return;
+      }
+      this.restartTimeWait(now);
+      this.updateTsRecent(seg, now);
+      return;
+    }
+    // A new SYN that may reopen the 4-tuple: the stack decides (acceptsNewSyn); left here, it is
+    // ACKed like any other out-of-window segment, without restarting the timer.
+    if (syn && !rst && (seg.flags & TCP_ACK) === 0 && !paws && this.acceptsNewSyn(seg) !== undefined) {
+      this.oowAck(seg, now);
+      return;
+    }
+    if (paws) this.counters.pawsEstabRejected++;
+    if (rst) return;
+    // RFC 9293 §3.10.7.4 eighth step, TIME-WAIT: "Remain in the TIME-WAIT state. Restart the
+    // 2 MSL time-wait timeout." (Linux restarts it for anything carrying ACK, or PAWS-rejected.)
+    if (paws || (seg.flags & TCP_ACK) !== 0) this.restartTimeWait(now);
+    this.oowAck(seg, now);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Checks
+
+  /** RFC 9293 §3.10.7.4, the acceptability table, against the window we advertised. */
+  private acceptable(seq: number, len: number): boolean {
+    return isAcceptable(seq, len, this.rcvNxt, this.rcvWnd);
+  }
+
+  /** RFC 7323 §5.3 R1, when timestamps are in use. */
+  private pawsReject(seg: IncomingSegment, now: number): boolean {
+    return this.timestampsEnabled && pawsRejects(seg.tsVal, this.tsRecent, this.tsRecentAt, now);
+  }
+
+  private updateTsRecent(seg: IncomingSegment, now: number): void {
+    if (!this.timestampsEnabled || seg.tsVal === undefined) return;
+    if (seqGe(seg.tsVal, this.tsRecent) && seqLe(seg.seq, this.lastAckSent)) {
+      this.tsRecent = seg.tsVal;
+      this.tsRecentAt = now;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Handshake helpers
+
+  /**
+   * Options of the peer's SYN or SYN-ACK, against ours. RFC 7323 §2.2 / §3.2: window scaling
+   * and timestamps are used only if both SYNs carry them; RFC 2018 §2 likewise for SACK.
+   */
+  private negotiate(seg: IncomingSegment, now: number): void {
+    const n = negotiate(this.config, seg, this.rcvBuf.capacity);
+    this.peerMss = n.peerMss;
+    this.wscaleOn = n.wscaleOn;
+    this.sndWscale = n.sndWscale;
+    this.rcvWscale = n.rcvWscale;
+    this.sackEnabled = n.sack;
+    this.timestampsEnabled = n.timestamps;
+    if (n.timestamps && seg.tsVal !== undefined) {
+      this.tsRecent = seg.tsVal;
+      this.tsRecentAt = now;
+    }
+  }
+
+
+  /** The peer's SYN: IRS and RCV.NXT (§3.10.7.2 / §3.10.7.3 "RCV.NXT is set to SEG.SEQ+1,
+   *  IRS is set to SEG.SEQ"). */
+  private receiveSyn(seg: IncomingSegment): void {
+    this.irs = seg.seq;
+    this.rcvBuf.reset(seqAdd(seg.seq, 1));
+    this.lastAckSent = this.rcvBuf.rcvNxt;
+    // The window our SYN offered (none yet on a passive open: the SYN-ACK sets it).
+    this.rcvAdvEnd = seqAdd(this.rcvBuf.rcvNxt, this.rcvSsthresh);
+  }
+
+  /** Our SYN is acknowledged: RTT sample from the handshake (Karn: only if sent once). */
+  private synAcked(seg: IncomingSegment, now: number): void {
+    this.timers.rtx = undefined;
+    let sample: number | undefined;
+    const fromTs = this.timestampsEnabled && seg.tsEcr !== undefined && seg.tsEcr !== 0;
+    if (fromTs && seg.tsEcr !== undefined) sample = seqDiff(this.tsNow(now), seg.tsEcr);
+    else if (this.rtxAttempts === 0) sample = now - this.rttStart;
+    if (sample !== undefined && sample >= 0) this.rttSample(sample, now, fromTs);
+    // RFC 6298 §5.7: no sample from the handshake (a SYN was retransmitted): RTO 3 s.
+    this.rtt.onEstablished();
+    this.handshakeRetransmits = this.rtxAttempts;
+    this.rtxAttempts = 0;
+    this.sndUna = seqAdd(this.iss, 1);
+    if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
+  }
+
+  /** After ESTABLISHED: a close that was waiting for the handshake proceeds. */
+  private afterEstablished(now: number): void {
+    // The controller needs the negotiated MSS and SACK (Linux tcp_init_transfer).
+    this.cc = this.makeCongestionControl(this.sendMss);
+    this.cc.onEstablished({ now, sndNxt: this.sndMax, handshakeRetransmits: this.handshakeRetransmits, sack: this.sackEnabled });
+    this.scoreboard = this.sackEnabled ? new SackScoreboard(this.sndUna) : undefined;
+    this.restartKeepalive(now);
+    if (this.finSeq !== undefined && this.st.name === 'ESTABLISHED') this.setState({ name: 'FIN-WAIT-1' }, 'close', now);
+  }
+
+  private sendSyn(now: number): void {
+    const cfg = this.config;
+    this.rttStart = now;
+    // Linux tcp_select_initial_window: the largest multiple of the MSS within 65535 (a SYN's
+    // window is never scaled): 64240 for MSS 1460.
+    const initial = initialWindow(this.rcvBuf.capacity, this.ourMss);
+    this.rcvSsthresh = initial;
+    const options = linuxSynOptions({
+      mss: this.ourMss,
+      sackPermitted: cfg.tcpSack,
+      tsVal: cfg.tcpTimestamps ? this.tsNow(now) : undefined,
+      tsEcr: 0,
+      windowScale: cfg.tcpWindowScaling ? offeredWscale(cfg, this.rcvBuf.capacity) : undefined,
+    });
+    this.push({ seq: this.iss, ack: 0, flags: TCP_SYN, window: initial, options, payload: EMPTY });
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = seqMax(this.sndMax, this.sndNxt);
+  }
+
+  private sendSynAck(now: number): void {
+    this.rttStart = now;
+    // Linux tcp_openreq_init_rwin: the MSS less the timestamp option when negotiated, so 65160
+    // = 45 × 1448 at MTU 1500.
+    const initial = initialWindow(this.rcvBuf.capacity, this.ourMss - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+    this.rcvSsthresh = Math.max(this.rcvSsthresh, initial);
+    const edge = seqAdd(this.rcvBuf.rcvNxt, initial);
+    if (seqGt(edge, this.rcvAdvEnd)) this.rcvAdvEnd = edge; // never shrink
+    const options = linuxSynOptions({
+      mss: this.ourMss,
+      sackPermitted: this.sackEnabled,
+      tsVal: this.timestampsEnabled ? this.tsNow(now) : undefined,
+      tsEcr: this.tsRecent,
+      windowScale: this.wscaleOn ? this.rcvWscale : undefined,
+    });
+    this.push({ seq: this.iss, ack: this.rcvNxt, flags: TCP_SYN | TCP_ACK, window: initial, options, payload: EMPTY });
+    this.lastAckSent = this.rcvNxt;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = seqMax(this.sndMax, this.sndNxt);
+  }
+
+
+  // ------------------------------------------------------------------------------------------
+  // Output
+
+  /** Send what may be sent now: data, FIN, and a pending ACK. */
+  private output(now: number): void {
+    const name = this.st.name;
+    if (name === 'CLOSED' || name === 'TIME-WAIT') return;
+    if (name !== 'SYN-SENT' && name !== 'SYN-RECEIVED') this.transmit(now);
+    if (this.ackNow) this.sendAck(now);
+  }
+
+  private canSendData(): boolean {
+    const name = this.st.name;
+    return name === 'ESTABLISHED' || name === 'CLOSE-WAIT' || name === 'FIN-WAIT-1' || name === 'CLOSING' || name === 'LAST-ACK';
+  }
+
+  /** New data and the FIN, within the peer's window and cwnd, Nagle permitting. */
+  private transmit(now: number): void {
+    if (!this.canSendData()) return;
+    const mss = this.sendMss;
+    // RFC 6675 §5 (C): in recovery, lost segments go before new data.
+    if (this.scoreboard !== undefined && this.cc.caState === 'recovery') this.retransmitLost(now, false);
+    for (;;) {
+      // Going back after a timeout, skip what the receiver SACKed (RFC 6675 §5.1).
+      const sb = this.scoreboard;
+      if (sb !== undefined && seqLt(this.sndNxt, this.sndMax) && sb.isSacked(this.sndNxt)) {
+        const block = sb.sackedBlocks().find((bl) => seqLe(bl.left, this.sndNxt) && seqLt(this.sndNxt, bl.right));
+        if (block !== undefined) {
+          this.sndNxt = seqMax(this.sndNxt, block.right);
+          continue;
+        }
+      }
+      const offset = seqDiff(this.sndNxt, this.bufSeq);
+      const queued = this.sndBuf.length - offset;
+      const wndEnd = seqAdd(this.sndUna, this.sndWnd);
+      if (queued <= 0) {
+        // Only the FIN is left. Linux checks it against the window like a 1-byte segment.
+        if (this.finSeq !== undefined && this.sndNxt === this.finSeq && seqLe(seqAdd(this.sndNxt, 1), wndEnd)) {
+          this.sendData(this.sndNxt, 0, true, now);
+          continue;
+        }
+        break;
+      }
+      let len = Math.min(mss, queued);
+      if (sb !== undefined && seqLt(this.sndNxt, this.sndMax)) len = Math.max(1, Math.min(len, seqDiff(sb.segmentEnd(this.sndNxt, mss, this.sndMax), this.sndNxt)));
+      // RFC 5681 §4.1 / Linux tcp_cwnd_restart (from tcp_event_data_sent): sending again after
+      // an idle period longer than the RTO, cwnd shrinks first.
+      if (this.sndUna === this.sndMax) this.cc.restartAfterIdle({ now, rto: this.rtt.rto, flightSize: 0 });
+      // Linux tcp_snd_wnd_test: the whole segment must fit in the offered window (sender-side
+      // SWS avoidance, RFC 9293 §3.8.6.2.1); otherwise the persist timer probes.
+      if (seqGt(seqAdd(this.sndNxt, len), wndEnd)) break;
+      // Congestion window (RFC 5681 §3.1; pipe with SACK, RFC 6675): the controller's quota.
+      const inFlight = seqDiff(this.sndMax, this.sndUna);
+      if (inFlight > 0 && this.cc.sendQuota(this.flight()) < len) break;
+      const carriesFin = this.finSeq !== undefined && seqAdd(this.sndNxt, len) === this.finSeq;
+      // Nagle (RFC 9293 §3.7.4) with Minshall's rule as in Linux tcp_nagle_check: a partial
+      // segment waits while an earlier partial segment is unacknowledged, unless TCP_NODELAY,
+      // it carries the FIN, or it is a retransmission.
+      const isNew = !seqLt(this.sndNxt, this.sndMax);
+      if (len < mss && isNew && !this.config.noDelay && !carriesFin && seqGt(this.sndSml, this.sndUna) && seqLe(this.sndSml, this.sndMax)) break;
+      this.sendData(this.sndNxt, len, carriesFin, now);
+    }
+    this.checkPersist(now);
+  }
+
+  /** One segment of `len` bytes at `seq` (plus the FIN), first transmission or go-back-N. */
+  private sendData(seq: number, len: number, fin: boolean, now: number): void {
+    this.sendSegment(seq, len, fin, now, true);
+  }
+
+  /** `advance`: SND.NXT moves past the segment (false for a SACK hole retransmission). */
+  private sendSegment(seq: number, len: number, fin: boolean, now: number, advance: boolean): void {
+    const payload = new Uint8Array(len);
+    if (len > 0) this.sndBuf.copyTo(seqDiff(seq, this.bufSeq), payload);
+    let flags = TCP_ACK;
+    const endOfQueue = seqDiff(seqAdd(seq, len), this.bufSeq) === this.sndBuf.length;
+    if (len > 0 && endOfQueue) flags |= TCP_PSH;
+    if (fin) flags |= TCP_FIN;
+    const retransmission = seqLt(seq, this.sndMax);
+    this.emit(flags, seq, payload, now);
+    const end = seqAdd(seq, len + (fin ? 1 : 0));
+    if (len > 0 && len < this.sendMss) this.sndSml = seqAdd(seq, len);
+    if (retransmission) {
+      this.counters.retransSegs++;
+      this.scoreboard?.markRetransmitted(seq, end);
+      this.rttSeq = undefined; // Karn
+    } else if (this.rttSeq === undefined && !this.timestampsEnabled) {
+      this.rttSeq = end;
+      this.rttStart = now;
+    }
+    this.counters.bytesSent += len;
+    if (advance) this.sndNxt = seqMax(this.sndNxt, end);
+    this.sndMax = seqMax(this.sndMax, end);
+    this.cc.onDataSent({ now, bytes: len, retransmission, sndUna: this.sndUna, sndNxt: this.sndMax, ...this.flight() });
+    // RFC 6298 (5.1): "Every time a packet containing data is sent (including a
+    // retransmission), if the timer is not running, start it running".
+    if (this.timers.rtx === undefined) this.timers.rtx = now + this.rtt.rto;
+    this.timers.persist = undefined;
+  }
+
+  /** Linux tcp_check_probe_timer: data waits on the window with nothing in flight. */
+  private checkPersist(now: number): void {
+    const queued = this.sndBuf.length - seqDiff(this.sndNxt, this.bufSeq);
+    const finWaiting = this.finSeq !== undefined && this.sndNxt === this.finSeq;
+    if ((queued > 0 || finWaiting) && this.sndUna === this.sndMax && this.timers.rtx === undefined) {
+      if (this.timers.persist === undefined) this.timers.persist = now + this.probeInterval();
+    } else if (this.sndUna !== this.sndMax) {
+      this.timers.persist = undefined;
+    }
+  }
+
+  private probeInterval(): number {
+    return probe0Timeout(this.rtt.rto, this.probeBackoff, this.config.rtoMin, this.config.rtoMax);
+  }
+
+  private sendAck(now: number): void {
+    this.emit(TCP_ACK, this.sndNxt, EMPTY, now);
+  }
+
+  /** RFC 5961 §7: challenge ACKs, at most one per `challengeAckInterval`. */
+  private challengeAck(now: number): void {
+    if (now - this.lastChallengeAt < this.config.challengeAckInterval) {
+      this.counters.challengeAcksSkipped++;
+      return;
+    }
+    this.lastChallengeAt = now;
+    this.counters.challengeAcks++;
+    this.sendAck(now);
+  }
+
+  /** The duplicate ACK for an unacceptable segment; Linux tcp_oow_rate_limited limits pure
+   *  ACKs (which could loop between two confused ends) to one per 500 ms; data and FINs are
+   *  always answered. */
+  private oowAck(seg: IncomingSegment, now: number): void {
+    const len = segmentLength(seg);
+    if (len === 0 || (seg.flags & TCP_SYN) !== 0) {
+      if (now - this.lastOowAckAt < OOW_ACK_INTERVAL) {
+        this.counters.oowAcksSkipped++;
+        return;
+      }
+      this.lastOowAckAt = now;
+    }
+    // Old data (a retransmission of what we have): report it as a D-SACK block (RFC 2883 §4,
+    // Linux tcp_send_dupack with tcp_dsack = 1).
+    if (seg.payload.length > 0 && seqLt(seg.seq, this.rcvNxt)) {
+      const end = seqAdd(seg.seq, seg.payload.length);
+      this.pendingDsack = { left: seg.seq, right: seqLt(end, this.rcvNxt) ? end : this.rcvNxt };
+    }
+    this.sendAck(now);
+  }
+
+  /** Build and queue a non-SYN segment from our side with the current ACK and window. */
+  private emit(flags: number, seq: number, payload: Uint8Array, now: number): void {
+    const synchronizedRcv = this.irs !== undefined;
+    const ack = synchronizedRcv ? this.rcvNxt : 0;
+    if (synchronizedRcv && (flags & TCP_RST) === 0) flags |= TCP_ACK;
+    const window = (flags & TCP_ACK) !== 0 || synchronizedRcv ? this.windowField() : 0;
+    // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without; a D-SACK block goes first
+    // (RFC 2883 §4) and only once.
+    let sackBlocks: SackBlock[] | undefined;
+    if (this.sackEnabled && (flags & TCP_RST) === 0) {
+      const max = this.timestampsEnabled ? 3 : 4;
+      const dsack = this.pendingDsack;
+      sackBlocks = dsack !== undefined ? [dsack, ...this.rcvBuf.sackBlocks(max - 1)] : this.rcvBuf.sackBlocks(max);
+      this.pendingDsack = undefined;
+    }
+    const options: TcpOption[] = linuxTcpOptions({
+      tsVal: this.timestampsEnabled ? this.tsNow(now) : undefined,
+      tsEcr: this.tsRecent,
+      sackBlocks,
+    });
+    this.push({ seq, ack, flags, window, options, payload });
+    if ((flags & TCP_ACK) !== 0) {
+      this.lastAckSent = ack;
+      this.ackNow = false;
+      this.timers.delack = undefined;
+      if (this.quickAcks > 0 && this.lastDataAt !== undefined) this.quickAcks--;
+    }
+  }
+
+  private push(s: OutgoingSegment): void {
+    this.counters.outSegs++;
+    this.out.push(s);
+  }
+
+  /**
+   * The Window field, already scaled (RFC 7323 §2.3), and the right edge it promises.
+   * Receiver SWS avoidance (RFC 9293 §3.8.6.2.2, Linux __tcp_select_window): a window below
+   * min(half the buffer, one MSS) is advertised as zero; and an offered window is never
+   * shrunk (§3.8.6.2.2 "the receiver SHOULD NOT shrink the window"). With scaling the window
+   * is rounded up to the scale's unit, as Linux does (ALIGN), so it is not scaled away.
+   */
+  private windowField(): number {
+    const { field, window } = selectWindow({
+      space: this.rcvBuf.window(),
+      capacity: this.rcvBuf.capacity,
+      clamp: this.rcvSsthresh,
+      rcvMss: this.rcvMss,
+      current: this.rcvWnd,
+      scale: this.rcvWscale,
+    });
+    const edge = seqAdd(this.rcvNxt, window);
+    if (seqGt(edge, this.rcvAdvEnd) || this.irs === undefined) this.rcvAdvEnd = edge;
+    return field;
+  }
+
+
+  /** Linux tcp_cleanup_rbuf: after a read, ACK at once if the window at least doubled. */
+  private afterRead(windowBefore: number, now: number): void {
+    if (!isSynchronized(this.st.name) || this.finReceived || this.st.name === 'TIME-WAIT') return;
+    if (2 * windowBefore > this.rcvBuf.capacity) return;
+    let free = Math.min(this.rcvBuf.window(), this.rcvSsthresh);
+    if (free < Math.min(this.rcvBuf.capacity / 2, this.rcvMss)) free = 0;
+    if (free > 0 && free >= 2 * windowBefore) {
+      this.counters.windowUpdates++;
+      this.sendAck(now);
+    }
+  }
+
+  /** <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (§3.10.7.1); like
+   *  Linux's tcp_v4_send_reset, no options and a zero window. Never for a RST. */
+  private replyReset(seg: IncomingSegment): void {
+    if (seg.flags & TCP_RST) return;
+    this.counters.outRsts++;
+    if (seg.flags & TCP_ACK) this.push({ seq: seg.ack, ack: 0, flags: TCP_RST, window: 0, options: [], payload: EMPTY });
+    else this.push({ seq: 0, ack: seqAdd(seg.seq, segmentLength(seg)), flags: TCP_RST | TCP_ACK, window: 0, options: [], payload: EMPTY });
+  }
+
+  /** Linux tcp_send_active_reset: RST,ACK at SND.NXT with the usual options. */
+  private sendActiveReset(now: number): void {
+    this.counters.outRsts++;
+    this.emit(TCP_RST | TCP_ACK, this.sndNxt, EMPTY, now);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Timers
+
+  private fireTimers(now: number): void {
+    const st = this.st;
+    if (st.name === 'TIME-WAIT' && st.expiresAt <= now) {
+      this.enterClosed('timeout', now, undefined);
+      return;
+    }
+    if (st.name === 'FIN-WAIT-2' && st.orphanDeadline !== undefined && st.orphanDeadline <= now) {
+      // Linux: an orphan with tcp_fin_timeout ≤ 60 s waits in a FIN_WAIT2 timewait socket that
+      // then disappears without a word.
+      this.enterClosed('fin-timeout', now, undefined);
+      return;
+    }
+    if (this.timers.rtx !== undefined && this.timers.rtx <= now) {
+      this.timers.rtx = undefined;
+      this.onRetransmitTimeout(now);
+      if (this.st.name === 'CLOSED') return;
+    }
+    if (this.timers.persist !== undefined && this.timers.persist <= now) {
+      this.timers.persist = undefined;
+      this.onPersist(now);
+      if (this.st.name === 'CLOSED') return;
+    }
+    if (this.timers.delack !== undefined && this.timers.delack <= now) {
+      this.timers.delack = undefined;
+      this.counters.delayedAcks++;
+      this.output(now);
+      if (this.timers.delack === undefined && this.lastAckSent !== this.rcvNxt) this.sendAck(now);
+    }
+    if (this.timers.keepalive !== undefined && this.timers.keepalive <= now) {
+      this.timers.keepalive = undefined;
+      this.onKeepalive(now);
+    }
+  }
+
+  private onRetransmitTimeout(now: number): void {
+    const st = this.st;
+    const cfg = this.config;
+    this.counters.timeouts++;
+    if (st.name === 'SYN-SENT' || (st.name === 'SYN-RECEIVED' && !st.passive)) {
+      // Linux tcp_retransmit_timer → tcp_write_timeout: SYNs on the tcp_syn_retries schedule
+      // (src/tcp/timing/retransmit-schedule.ts), ETIMEDOUT when it runs out.
+      if (synTimedOut(this.rtxAttempts, now - this.firstSynAt, this.synSchedule)) {
+        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        return;
+      }
+      if (st.name === 'SYN-SENT') this.sendSyn(now);
+      else this.sendSynAck(now);
+      this.rtxAttempts++;
+      this.counters.retransSegs++;
+      const rto = synRetransmitTimeout(this.rtxAttempts, this.synSchedule);
+      this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: st.name === 'SYN-SENT' ? 'syn' : 'syn-ack', at: now });
+      this.timers.rtx = now + rto;
+      return;
+    }
+    if (st.name === 'SYN-RECEIVED') {
+      // Linux reqsk_timer_handler: tcp_synack_retries, then the request is dropped silently.
+      if (synAckTimedOut(this.rtxAttempts, this.synAckSchedule)) {
+        this.enterClosed('timeout', now, undefined);
+        return;
+      }
+      this.sendSynAck(now);
+      this.rtxAttempts++;
+      this.counters.retransSegs++;
+      const rto = synAckRetransmitTimeout(this.rtxAttempts, this.synAckSchedule);
+      this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: 'syn-ack', at: now });
+      this.timers.rtx = now + rto;
+      return;
+    }
+    if (this.sndUna === this.sndMax) return;
+    // RFC 6298 (5.4)-(5.7) and Linux tcp_retransmit_timer. Once the tcp_retries2 budget
+    // (924.6 s by default, a time: timing/retransmit-schedule.ts) is spent, the connection fails
+    // with ETIMEDOUT and Linux sends nothing (tcp_write_err). Orphans use tcp_orphan_retries.
+    if (this.rtxAttempts === 0) this.firstRetransmitAt = now;
+    const retries2 = this.orphaned ? orphanRetries({ alive: this.rtt.rto < cfg.rtoMax }) : cfg.tcpRetries2;
+    if (dataTimedOut({ retransmits: this.rtxAttempts, elapsedSinceFirstRetransmit: now - this.firstRetransmitAt, retries2, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax, userTimeout: cfg.userTimeout })) {
+      this.enterClosed('timeout', now, 'ETIMEDOUT');
+      return;
+    }
+    this.rtxAttempts++;
+    const fired = this.rtt.rto;
+    const flightSize = seqDiff(this.sndMax, this.sndUna);
+    // (5.5) "The host MUST set RTO <- RTO * 2 ("back off the timer")".
+    this.rtt.backoff();
+    // RFC 5681 §3.1: cwnd to one segment, ssthresh from the flight; recovery ends. With SACK,
+    // every unSACKed segment is now lost (Linux tcp_timeout_mark_lost).
+    this.scoreboard?.onRetransmissionTimeout(this.sndMax);
+    this.cc.onRetransmissionTimeout({ now, sndUna: this.sndUna, sndNxt: this.sndMax, flightSize });
+    this.rttSeq = undefined;
+    this.tsAtLastRto = this.tsNow(now);
+    // (5.4) "Retransmit the earliest segment that has not been acknowledged": go-back-N from
+    // SND.UNA; what follows goes out again as cwnd reopens.
+    this.sndNxt = this.sndUna;
+    const before = this.out.length;
+    this.transmit(now);
+    if (this.out.length === before) {
+      // Nothing fitted the window (a zero window with data in flight): resend the head anyway.
+      const offset = seqDiff(this.sndUna, this.bufSeq);
+      const len = Math.min(this.sendMss, this.sndBuf.length - offset);
+      const fin = this.finSeq !== undefined && seqAdd(this.sndUna, Math.max(0, len)) === this.finSeq;
+      if (len > 0 || fin) this.sendData(this.sndUna, Math.max(0, len), fin, now);
+    }
+    const resent = this.out.length > before ? this.out[before]! : undefined;
+    this.event({
+      type: 'retransmission',
+      seq: this.sndUna,
+      len: resent ? resent.payload.length + ((resent.flags & TCP_FIN) !== 0 ? 1 : 0) : 0,
+      rto: fired,
+      attempt: this.rtxAttempts,
+      kind: 'timeout',
+      at: now,
+    });
+    // (5.6) "Start the retransmission timer, such that it expires after RTO seconds".
+    this.timers.rtx = now + this.rtt.rto;
+  }
+
+  /** Linux tcp_probe_timer / tcp_write_wakeup: probe a zero (or too small) window. */
+  private onPersist(now: number): void {
+    const queued = this.sndBuf.length - seqDiff(this.sndNxt, this.bufSeq);
+    const finWaiting = this.finSeq !== undefined && this.sndNxt === this.finSeq;
+    if ((queued <= 0 && !finWaiting) || this.sndUna !== this.sndMax) return;
+    // tcp_probe_timer: "if (icsk->icsk_probes_out >= max_probes) abort" (max_probes =
+    // tcp_retries2).
+    if (this.probesOut >= this.config.tcpRetries2) {
+      this.enterClosed('persist-timeout', now, 'ETIMEDOUT');
+      return;
+    }
+    this.probesOut++;
+    this.probeBackoff++;
+    this.counters.windowProbes++;
+    const room = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
+    if (room > 0 && queued > 0) {
+      // "We are probing the opening of a window but the window size is != 0": send what fits.
+      // It is new data like any other: the retransmission timer now covers it (sendData arms
+      // it), and the persist timer stops (Linux tcp_event_new_data_sent → tcp_rearm_rto).
+      const len = Math.min(room, queued, this.sendMss);
+      const fin = this.finSeq !== undefined && seqAdd(this.sndNxt, len) === this.finSeq;
+      this.event({ type: 'retransmission', seq: this.sndNxt, len, rto: this.probeInterval(), attempt: this.probesOut, kind: 'probe', at: now });
+      this.sendData(this.sndNxt, len, fin, now);
+      return;
+    }
+    // tcp_xmit_probe_skb: an ACK at SND.UNA − 1 with no data, which the peer must answer with
+    // its current window (RFC 9293 §3.8.6.1 sends one byte; Linux does not).
+    this.emit(TCP_ACK, seqAdd(this.sndUna, -1), EMPTY, now);
+    this.event({ type: 'retransmission', seq: this.sndUna, len: 0, rto: this.probeInterval(), attempt: this.probesOut, kind: 'probe', at: now });
+    this.timers.persist = now + this.probeInterval();
+  }
+
+  /** Linux tcp_keepalive_timer. */
+  private onKeepalive(now: number): void {
+    const cfg = this.config;
+    const name = this.st.name;
+    if (!cfg.keepalive || (name !== 'ESTABLISHED' && name !== 'CLOSE-WAIT' && name !== 'FIN-WAIT-2')) return;
+    // Not idle: data in flight or queued; the retransmission timer is in charge.
+    if (this.sndBuf.length > 0 || this.sndUna !== this.sndMax) {
+      this.timers.keepalive = now + cfg.keepaliveTime;
+      return;
+    }
+    if (this.keepaliveProbes >= cfg.keepaliveProbes) {
+      // Linux sends a RST before reporting ETIMEDOUT here (unlike tcp_retries2).
+      this.sendActiveReset(now);
+      this.enterClosed('keepalive-timeout', now, 'ETIMEDOUT');
+      return;
+    }
+    this.keepaliveProbes++;
+    this.counters.keepaliveProbes++;
+    this.emit(TCP_ACK, seqAdd(this.sndUna, -1), EMPTY, now);
+    this.timers.keepalive = now + cfg.keepaliveIntvl;
+  }
+
+  private restartKeepalive(now: number): void {
+    this.keepaliveProbes = 0;
+    this.timers.keepalive = this.config.keepalive ? now + this.config.keepaliveTime : undefined;
+  }
+
+  private finTimeout(): number {
+    // Linux tcp_fin_time: at least 3.5 × RTO.
+    return Math.max(this.config.tcpFinTimeout, Math.round(3.5 * this.rtt.rto));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // State changes
+
+  private setState(next: TcpState, cause: string, now: number): void {
+    const from = this.st.name;
+    this.st = next;
+    if (from !== next.name) this.emitState(from, next.name, cause, now);
+  }
+
+  private emitState(from: TcpStateName, to: TcpStateName, cause: string, at: number): void {
+    this.event({ type: 'state', from, to, cause, at });
+  }
+
+  private enterTimeWait(cause: string, now: number): void {
+    this.stopTimers();
+    if (this.config.msl === 0) {
+      // `msl: 0` disables TIME-WAIT: the 4-tuple is free at once.
+      this.enterClosed(cause, now, undefined);
+      return;
+    }
+    this.setState({ name: 'TIME-WAIT', enteredAt: now, expiresAt: now + 2 * this.config.msl }, cause, now);
+  }
+
+  private restartTimeWait(now: number): void {
+    if (this.st.name !== 'TIME-WAIT') return;
+    this.st = { name: 'TIME-WAIT', enteredAt: this.st.enteredAt, expiresAt: now + 2 * this.config.msl };
+  }
+
+  /** RFC 9293 §3.10.7.4 second step, the per-state reaction to an acceptable RST. */
+  private resetByPeer(now: number): void {
+    this.counters.inRsts++;
+    const st = this.st;
+    if (st.name === 'SYN-RECEIVED') {
+      // "If this connection was initiated with a passive OPEN (i.e., came from the LISTEN
+      // state), then return this connection to LISTEN state" (the listener is the stack's);
+      // "If this connection was initiated with an active OPEN ... connection refused".
+      this.enterClosed('rst', now, st.passive ? undefined : 'ECONNREFUSED');
+      return;
+    }
+    // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset"; CLOSING, LAST-ACK: "enter the
+    // CLOSED state". Linux tcp_reset says EPIPE in CLOSE-WAIT, ECONNRESET elsewhere.
+    if (st.name === 'CLOSING' || st.name === 'LAST-ACK') this.enterClosed('rst', now, undefined);
+    else this.enterClosed('rst', now, st.name === 'CLOSE-WAIT' ? 'EPIPE' : 'ECONNRESET');
+  }
+
+  private enterClosed(cause: string, now: number, error: TcpErrorCode | undefined): void {
+    if (error !== undefined) this.err = error;
+    if (error === 'ECONNRESET' || error === 'EPIPE') this.counters.estabResets++;
+    if (error === 'ECONNREFUSED' || (error === 'ETIMEDOUT' && this.irs === undefined)) this.counters.attemptFails++;
+    this.stopTimers();
+    this.sndBuf.clear();
+    this.setState({ name: 'CLOSED' }, cause, now);
+  }
+
+  private stopTimers(): void {
+    this.timers.stopAll();
+  }
+
+
+  private canWrite(): boolean {
+    if (this.finSeq !== undefined) return false;
+    const name = this.st.name;
+    return name === 'SYN-SENT' || name === 'SYN-RECEIVED' || name === 'ESTABLISHED' || name === 'CLOSE-WAIT';
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Misc
+
+  private updateWindow(window: number, seq: number, ack: number, syn: boolean): void {
+    // RFC 7323 §2.2: "The window field in a segment where the SYN bit is set MUST NOT be scaled".
+    const wnd = syn ? window : window * 2 ** this.sndWscale;
+    this.sndWnd = wnd;
+    this.sndWl1 = seq;
+    this.sndWl2 = ack;
+    if (wnd > this.maxSndWnd) this.maxSndWnd = wnd;
+    if (wnd > 0) this.probeBackoff = 0;
+  }
+
+  private rttSample(rtt: number, now: number, fromTimestamp: boolean): void {
+    if (!this.rtt.sample(rtt, { now, sndUna: this.sndUna, sndNxt: this.sndMax, fromTimestamp })) return;
+    this.event({ type: 'rtt-sample', rtt, srtt: this.rtt.srtt ?? rtt, rttvar: this.rtt.rttvar ?? rtt / 2, rto: this.rtt.rto, at: now });
+  }
+
+
+  private makeCongestionControl(mss: number): CongestionControl {
+    return createCongestionControl(this.config.congestionControl, Math.max(1, mss), {
+      initialWindow: this.config.initCwnd,
+      recoveryWindow: this.sackEnabled ? 'prr' : 'newreno',
+      onChange: (c) => this.event({ type: 'cwnd', cwnd: c.cwnd, ssthresh: c.ssthresh, cause: c.cause, at: c.now }),
+    });
+  }
+
+  /** TSval: a millisecond clock, as Linux since 4.13 (tcp_clock_ms), plus the offset. */
+  private tsNow(now: number): number {
+    return (Math.floor(now) + this.tsOffset) >>> 0;
+  }
+
+  private event(e: TcpEvent): void {
+    if (this.sink !== undefined) this.sink(e);
+  }
+}
+
+const EMPTY = new Uint8Array(0);

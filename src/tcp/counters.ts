@@ -1,0 +1,83 @@
+/**
+ * Per-connection counters, named after Linux's SNMP/netstat MIB entries they feed (the stack sums
+ * them into its own table: InSegs, OutSegs, RetransSegs, ActiveOpens, TCPChallengeACK...).
+ */
+export interface TcpCounters {
+  /** InSegs / OutSegs. */
+  inSegs: number;
+  outSegs: number;
+  /** RetransSegs. */
+  retransSegs: number;
+  /** ActiveOpens / PassiveOpens. */
+  activeOpens: number;
+  passiveOpens: number;
+  /** AttemptFails: SYN-SENT/SYN-RECEIVED to CLOSED by RST or timeout. */
+  attemptFails: number;
+  /** EstabResets: ESTABLISHED/CLOSE-WAIT to CLOSED by RST. */
+  estabResets: number;
+  /** InRsts (accepted) / OutRsts. */
+  inRsts: number;
+  outRsts: number;
+  /** TCPTimeouts. */
+  timeouts: number;
+  /** TCPFastRetrans. */
+  fastRetransmits: number;
+  /** Duplicate ACKs received. */
+  dupAcksIn: number;
+  /** TCPChallengeACK / TCPACKSkippedChallenge. */
+  challengeAcks: number;
+  challengeAcksSkipped: number;
+  /** TCPACKSkippedSeq and friends: out-of-window ACKs not sent (rate limit). */
+  oowAcksSkipped: number;
+  /** PAWSEstab. */
+  pawsEstabRejected: number;
+  /** Segments failing the acceptability test of RFC 9293 §3.10.7.4. */
+  outOfWindow: number;
+  /** ACKs outside RFC 5961 §5's range. */
+  ackOutOfRange: number;
+  /** TCPAbortOnData / TCPAbortOnClose. */
+  abortOnData: number;
+  abortOnClose: number;
+  /** DelayedACKs. */
+  delayedAcks: number;
+  /** Window updates sent after the application read. */
+  windowUpdates: number;
+  /** Zero-window probes / keepalive probes sent. */
+  windowProbes: number;
+  keepaliveProbes: number;
+  bytesSent: number;
+  bytesAcked: number;
+  bytesReceived: number;
+}
+
+export function newCounters(): TcpCounters {
+  return {
+    inSegs: 0,
+    outSegs: 0,
+    retransSegs: 0,
+    activeOpens: 0,
+    passiveOpens: 0,
+    attemptFails: 0,
+    estabResets: 0,
+    inRsts: 0,
+    outRsts: 0,
+    timeouts: 0,
+    fastRetransmits: 0,
+    dupAcksIn: 0,
+    challengeAcks: 0,
+    challengeAcksSkipped: 0,
+    oowAcksSkipped: 0,
+    pawsEstabRejected: 0,
+    outOfWindow: 0,
+    ackOutOfRange: 0,
+    abortOnData: 0,
+    abortOnClose: 0,
+    delayedAcks: 0,
+    windowUpdates: 0,
+    windowProbes: 0,
+    keepaliveProbes: 0,
+    bytesSent: 0,
+    bytesAcked: 0,
+    bytesReceived: 0,
+  };
+}

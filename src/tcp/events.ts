@@ -1,0 +1,50 @@
+/**
+ * What a connection reports as it runs, through one callback (the trace, the scenarios and the
+ * inspect layer read these). Every event carries the `at` time it happened (the `now` passed in).
+ */
+
+import type { CongestionCause } from './congestion/controller.js';
+import type { TcpStateName } from './state.js';
+
+export interface StateChangeEvent {
+  readonly type: 'state';
+  readonly from: TcpStateName;
+  readonly to: TcpStateName;
+  /** Why, in a word or two: 'syn-ack', 'rst', 'fin', 'timeout', 'close', 'abort'... */
+  readonly cause: string;
+  readonly at: number;
+}
+
+export interface RetransmissionEvent {
+  readonly type: 'retransmission';
+  readonly seq: number;
+  /** Sequence space retransmitted (SYN and FIN count one). */
+  readonly len: number;
+  /** The timer that fired, or 0 for a fast retransmission. */
+  readonly rto: number;
+  /** 1 for the first retransmission of this data. */
+  readonly attempt: number;
+  readonly kind: 'syn' | 'syn-ack' | 'timeout' | 'fast' | 'probe';
+  readonly at: number;
+}
+
+export interface RttSampleEvent {
+  readonly type: 'rtt-sample';
+  readonly rtt: number;
+  readonly srtt: number;
+  readonly rttvar: number;
+  readonly rto: number;
+  readonly at: number;
+}
+
+export interface CwndChangeEvent {
+  readonly type: 'cwnd';
+  readonly cwnd: number;
+  readonly ssthresh: number;
+  readonly cause: CongestionCause;
+  readonly at: number;
+}
+
+export type TcpEvent = StateChangeEvent | RetransmissionEvent | RttSampleEvent | CwndChangeEvent;
+
+export type TcpEventSink = (event: TcpEvent) => void;

@@ -1,0 +1,32 @@
+/**
+ * The timers of one connection, as deadlines (ms): nothing here runs by itself. The stack polls
+ * the connection at {@link ConnectionTimers.next}; the connection fires what is due. TIME-WAIT's
+ * and FIN-WAIT-2's deadlines live on those states (state.ts).
+ */
+export class ConnectionTimers {
+  /** Retransmission: SYN, SYN-ACK, data and FIN (Linux ICSK_TIME_RETRANS). */
+  rtx: number | undefined;
+  /** Zero-window probes (ICSK_TIME_PROBE0). */
+  persist: number | undefined;
+  /** Delayed ACK (ICSK_TIME_DACK). */
+  delack: number | undefined;
+  /** SO_KEEPALIVE. */
+  keepalive: number | undefined;
+
+  /** The earliest deadline among these and `extra`. */
+  next(...extra: (number | undefined)[]): number | undefined {
+    let d: number | undefined;
+    for (const t of [this.rtx, this.persist, this.delack, this.keepalive, ...extra]) {
+      if (t !== undefined && (d === undefined || t < d)) d = t;
+    }
+    return d;
+  }
+
+  /** RFC 9293 §3.10.7.4 (TIME-WAIT): "turn off the other timers"; and CLOSED. */
+  stopAll(): void {
+    this.rtx = undefined;
+    this.persist = undefined;
+    this.delack = undefined;
+    this.keepalive = undefined;
+  }
+}

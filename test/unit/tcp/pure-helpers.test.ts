@@ -1,0 +1,124 @@
+import { describe, expect, test } from 'vitest';
+import { isAcceptable, pawsRejects, PAWS_IDLE_LIMIT, segmentLength } from '../../../src/tcp/acceptability.js';
+import { tcpConfig } from '../../../src/tcp/config.js';
+import { negotiate } from '../../../src/tcp/negotiation.js';
+import { initialWindow, selectWindow } from '../../../src/tcp/receive-window.js';
+import { ssStateName } from '../../../src/tcp/state.js';
+import { timeWaitSynIss } from '../../../src/tcp/time-wait.js';
+import { ConnectionTimers } from '../../../src/tcp/timers.js';
+
+describe('RFC 9293 §3.10.7.4 acceptability table', () => {
+  test.each([
+    // [len, wnd, seq, acceptable]
+    [0, 0, 100, true],
+    [0, 0, 101, false],
+    [0, 10, 100, true],
+    [0, 10, 109, true],
+    [0, 10, 110, false],
+    [0, 10, 99, false],
+    [5, 0, 100, true], // the zero-window allowance (probe at RCV.NXT)
+    [5, 0, 101, false],
+    [5, 10, 96, true], // last octet in the window
+    [5, 10, 95, false],
+    [5, 10, 109, true],
+    [5, 10, 110, false],
+  ])('len %i, window %i, seq %i → %s', (len, wnd, seq, ok) => {
+    expect(isAcceptable(seq, len, 100, wnd)).toBe(ok);
+  });
+
+  test('mod 2^32: a window across the wrap', () => {
+    expect(isAcceptable(5, 10, 0xfffffff0, 100)).toBe(true);
+    expect(isAcceptable(0xffffffe0, 10, 0xfffffff0, 100)).toBe(false);
+  });
+
+  test('SEG.LEN counts SYN and FIN', () => {
+    expect(segmentLength({ flags: 0x02, payload: new Uint8Array(3) })).toBe(4);
+    expect(segmentLength({ flags: 0x11, payload: new Uint8Array(0) })).toBe(1);
+  });
+});
+
+describe('PAWS (RFC 7323 §5)', () => {
+  test('older TSval rejected, equal or newer accepted, undefined ignored', () => {
+    expect(pawsRejects(99, 100, 0, 0)).toBe(true);
+    expect(pawsRejects(100, 100, 0, 0)).toBe(false);
+    expect(pawsRejects(101, 100, 0, 0)).toBe(false);
+    expect(pawsRejects(undefined, 100, 0, 0)).toBe(false);
+  });
+
+  test('a TS.Recent idle for more than 24 days is not used (§5.5)', () => {
+    expect(pawsRejects(99, 100, 0, PAWS_IDLE_LIMIT + 1)).toBe(false);
+  });
+});
+
+describe('option negotiation', () => {
+  test('all options when both SYNs carry them', () => {
+    expect(negotiate(tcpConfig(), { mss: 1400, windowScale: 9, sackPermitted: true, tsVal: 1 })).toEqual({
+      peerMss: 1400, wscaleOn: true, sndWscale: 9, rcvWscale: 7, sack: true, timestamps: true,
+    });
+  });
+
+  test('our configuration can refuse each', () => {
+    const n = negotiate(tcpConfig({ tcpSack: false, tcpTimestamps: false, tcpWindowScaling: false }), { mss: 1400, windowScale: 9, sackPermitted: true, tsVal: 1 });
+    expect(n).toMatchObject({ wscaleOn: false, sndWscale: 0, rcvWscale: 0, sack: false, timestamps: false });
+  });
+
+  test('MSS 536 by default; MSS 0 counts as absent', () => {
+    expect(negotiate(tcpConfig(), { mss: undefined, windowScale: undefined, sackPermitted: false, tsVal: undefined }).peerMss).toBe(536);
+    expect(negotiate(tcpConfig(), { mss: 0, windowScale: undefined, sackPermitted: false, tsVal: undefined }).peerMss).toBe(536);
+  });
+});
+
+describe('receive window selection', () => {
+  const base = { space: 100_000, capacity: 131072, clamp: 64240, rcvMss: 1448, current: 0, scale: 7 };
+
+  test('Linux SYN windows: 64240 at MSS 1460, 65160 at 1448; small buffers', () => {
+    expect(initialWindow(4 * 1024 * 1024, 1460)).toBe(64240);
+    expect(initialWindow(4 * 1024 * 1024, 1448)).toBe(65160);
+    expect(initialWindow(4096, 1460)).toBe(2920);
+    expect(initialWindow(1000, 1460)).toBe(1000);
+  });
+
+  test('scaled and rounded up (502 for 64240 with shift 7)', () => {
+    expect(selectWindow(base)).toEqual({ field: 502, window: 64256 });
+  });
+
+  test('not rounded up past the free space', () => {
+    expect(selectWindow({ ...base, space: 64240, clamp: 1 << 20 })).toEqual({ field: 501, window: 64128 });
+  });
+
+  test('silly window avoidance: less than min(MSS, buffer / 2) free is offered as 0', () => {
+    expect(selectWindow({ ...base, space: 1000, scale: 0 }).field).toBe(0);
+  });
+
+  test('never shrinks below what remains of the last offer', () => {
+    expect(selectWindow({ ...base, space: 1000, current: 5000, scale: 0 }).field).toBe(5000);
+  });
+
+  test('at most 65535 in the field', () => {
+    expect(selectWindow({ ...base, space: 1 << 20, clamp: 1 << 20, scale: 0 }).field).toBe(65535);
+  });
+});
+
+describe('small pieces', () => {
+  test('ss state names', () => {
+    expect(ssStateName('ESTABLISHED')).toBe('ESTAB');
+    expect(ssStateName('SYN-RECEIVED')).toBe('SYN-RECV');
+    expect(ssStateName('TIME-WAIT')).toBe('TIME-WAIT');
+    expect(ssStateName('CLOSED')).toBe('UNCONN');
+  });
+
+  test('timers: the earliest deadline, and stopAll', () => {
+    const t = new ConnectionTimers();
+    expect(t.next()).toBeUndefined();
+    t.rtx = 50;
+    t.delack = 40;
+    expect(t.next(45)).toBe(40);
+    expect(t.next(30)).toBe(30);
+    t.stopAll();
+    expect(t.next(undefined)).toBeUndefined();
+  });
+
+  test('TIME-WAIT ISN never 0', () => {
+    expect(timeWaitSynIss({ sndNxt: (0 - 65537) >>> 0, rcvNxt: 10, tsRecent: undefined, tsRecentAt: 0, expiresAt: 0 }, { flags: 0x02, seq: 100, tsVal: undefined })).toBe(1);
+  });
+});
