@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // No unit test may reach a real network by mistake (see the file).
+          setupFiles: ['test/unit/no-network.ts'],
         },
       },
       {

@@ -3,26 +3,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tunAvailable } from '../link/tun-device.js';
-import { Netns } from '../lab/netns.js';
+import { requirePrivileges } from './common.js';
+import { serveCommand } from './serve.js';
 import type { ScenarioResult } from '../lab/scenario.js';
 import { SCENARIOS } from '../lab/scenarios/index.js';
-
-function fail(message: string): never {
-  process.stderr.write(`tcplab: ${message}\n`);
-  process.exit(1);
-}
-
-/** Scenarios need a TUN device and a private namespace: say plainly what is missing. */
-function requirePrivileges(): void {
-  const tun = tunAvailable();
-  if (!tun.ok) fail(`cannot run scenarios here: ${tun.reason}`);
-  try {
-    Netns.create('tcplab-probe-').destroy();
-  } catch (err) {
-    fail(`cannot run scenarios here: ${(err as Error).message}`);
-  }
-}
 
 function printResult(result: ScenarioResult): void {
   for (const check of result.checks) {
@@ -88,5 +72,7 @@ program
     else printResult(result);
     process.exitCode = result.ok ? 0 : 1;
   });
+
+program.addCommand(serveCommand());
 
 await program.parseAsync();

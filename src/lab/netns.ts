@@ -50,6 +50,8 @@ export class Netns {
   readonly name: string;
   private readonly children = new Set<ChildProcess>();
   private destroyed = false;
+  /** A namespace that existed before tcplab attached to it stays when tcplab is done. */
+  private keep = false;
 
   private constructor(name: string) {
     this.name = name;
@@ -76,6 +78,33 @@ export class Netns {
       ns.destroy();
       throw err;
     }
+    return ns;
+  }
+
+  /**
+   * Use the namespace `name`, creating it (with loopback up) when it does not exist. One that
+   * existed before is left in place by destroy(); one made here is removed.
+   */
+  static attach(name: string): Netns {
+    installHooks();
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new NetnsError(`"${name}" is not a usable namespace name (letters, digits, . _ -)`, 'ERR_INVALID_ARG_VALUE');
+    let existed = false;
+    try {
+      existed = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').some((l) => l.split(' ')[0] === name);
+    } catch (err) {
+      throw netnsError('cannot list network namespaces', err);
+    }
+    if (!existed) {
+      try {
+        execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
+      } catch (err) {
+        throw netnsError(`cannot create network namespace ${name}`, err);
+      }
+    }
+    const ns = new Netns(name);
+    ns.keep = existed;
+    live.set(name, ns);
+    if (!existed) ns.runSync(['ip', 'link', 'set', 'lo', 'up']);
     return ns;
   }
 
@@ -142,10 +171,12 @@ export class Netns {
       }
     }
     this.children.clear();
-    try {
-      execFileSync('ip', ['netns', 'del', this.name], { stdio: 'pipe' });
-    } catch {
-      // already gone
+    if (!this.keep) {
+      try {
+        execFileSync('ip', ['netns', 'del', this.name], { stdio: 'pipe' });
+      } catch {
+        // already gone
+      }
     }
     live.delete(this.name);
   }

@@ -2,7 +2,7 @@
 // stack, every packet the stack produced goes out in one batch, and ONE timer is armed
 // for the stack's earliest deadline.
 import type { Link, PacketBatch } from '../link/link.js';
-import type { Clock } from './clock.js';
+import type { Clock, ClockTimer } from './clock.js';
 
 /** What the driver needs of a stack (src/stack's Stack satisfies it). */
 export interface DrivenStack {
@@ -14,14 +14,23 @@ export interface DrivenStack {
 
 export class StackDriver {
   private closed = false;
+  private readonly afterTurn: (() => void)[] = [];
+  private readonly timer: ClockTimer;
 
   constructor(
     private readonly stack: DrivenStack,
     private readonly link: Link,
     private readonly clock: Clock,
   ) {
+    this.timer = clock.timer();
     link.onReceive((batch) => this.onBatch(batch));
     this.flush();
+  }
+
+  /** Run `hook` after every turn (a batch received, a timer fired, a flush): the API layer
+   *  tells its sockets what changed. */
+  onAfterTurn(hook: () => void): void {
+    this.afterTurn.push(hook);
   }
 
   private onBatch(batch: PacketBatch): void {
@@ -39,15 +48,21 @@ export class StackDriver {
 
   /** Send what the stack produced and re-arm the timer; call after driving the stack by hand. */
   flush(): void {
+    if (this.closed) return;
     const out = this.stack.takeOutput();
     if (out.length > 0) this.link.send(out);
+    for (const hook of this.afterTurn) hook();
     const deadline = this.stack.nextDeadline();
-    if (deadline === undefined) this.clock.disarm();
-    else this.clock.arm(deadline, () => this.onDeadline());
+    if (deadline === undefined) this.timer.disarm();
+    else this.timer.arm(deadline, () => this.onDeadline());
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   close(): void {
     this.closed = true;
-    this.clock.disarm();
+    this.timer.disarm();
   }
 }

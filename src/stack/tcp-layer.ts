@@ -114,6 +114,15 @@ export class TcpLayer {
     return ep;
   }
 
+  /** A port for listen({ port: 0 }): free of listeners and connections, from ip_local_port_range. */
+  freeListenPort(family: 4 | 6): number {
+    const used = new Set<number>();
+    for (const ep of this.connections.values()) used.add(ep.local.port);
+    const [low, high] = this.portRange;
+    for (let port = low; port <= high; port++) if (!used.has(port) && !this.portListenedOn(port, family)) return port;
+    throw new StackError('EADDRNOTAVAIL', `no free port in ip_local_port_range ${low}-${high} to listen on: give a port or widen the range`);
+  }
+
   /** Endpoints and listeners something happened to since the last call. */
   takeTouched(): { endpoints: TcpEndpoint[]; listeners: Listener[] } {
     const result = { endpoints: [...this.touchedEndpoints], listeners: [...this.touchedListeners] };

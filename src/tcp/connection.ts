@@ -171,7 +171,16 @@ export class Connection {
   private rttStart = 0;
   /** Our TSval when the retransmission timer last expired (see newlyAcked). */
   private tsAtLastRto: number | undefined;
+  /** The retransmission timer is armed as a tail loss probe timer (Linux ICSK_TIME_LOSS_PROBE). */
+  private rtxIsProbe = false;
+  /** RFC 8985 §7.3 TLP.end_seq (Linux tlp_high_seq): a probe is out until this is ACKed. */
+  private tlpHighSeq: number | undefined;
 
+
+  /** TCP_NODELAY and SO_KEEPALIVE / TCP_KEEPIDLE: socket options, so they can change. */
+  private noDelay: boolean;
+  private keepalive: boolean;
+  private keepaliveTime: number;
 
   /** The application closed: nobody will read (orphan in Linux terms). */
   orphaned = false;
@@ -208,6 +217,9 @@ export class Connection {
     this.firstSynAt = o.now;
     this.cc = this.makeCongestionControl(o.mss);
     this.ato = this.config.delackMin;
+    this.noDelay = this.config.noDelay;
+    this.keepalive = this.config.keepalive;
+    this.keepaliveTime = this.config.keepaliveTime;
   }
 
   /** Active open (RFC 9293 §3.10.1): SYN-SENT, with the SYN in the outbox. */
@@ -453,6 +465,26 @@ export class Connection {
     this.enterClosed('abort', now, undefined);
   }
 
+  /**
+   * TCP_NODELAY (Node's socket.setNoDelay): Nagle off or on. Turning it off pushes what Nagle
+   * was holding, as Linux's tcp_push_pending_frames does.
+   */
+  setNoDelay(noDelay: boolean, now: number): void {
+    this.noDelay = noDelay;
+    if (noDelay) this.output(now);
+  }
+
+  /**
+   * SO_KEEPALIVE, and TCP_KEEPIDLE when `idle` is given (Node's socket.setKeepAlive(enable,
+   * initialDelay)). The idle time counts from now, as Linux's keepalive_time_elapsed would from
+   * the last segment received.
+   */
+  setKeepAlive(enable: boolean, idle: number | undefined, now: number): void {
+    this.keepalive = enable;
+    if (idle !== undefined && idle > 0) this.keepaliveTime = idle;
+    this.restartKeepalive(now);
+  }
+
   /** Fire every timer due at `now`. */
   poll(now: number): void {
     for (let guard = 0; guard < 64; guard++) {
@@ -522,8 +554,13 @@ export class Connection {
       this.ackNow = true;
       // "Data or controls that were queued for transmission may be included" and "If there are
       // other controls or text in the segment, then continue processing at the sixth step".
-      this.receiveText(seg, now);
       this.afterEstablished(now);
+      this.receiveText(seg, now);
+      // Eighth step for a SYN-ACK that also carries FIN (a peer that closes at once).
+      if (seg.flags & TCP_FIN) {
+        this.finRcvSeq = seqAdd(seg.seq, 1 + seg.payload.length);
+        this.consumeFin(now);
+      }
       return;
     }
     // Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment
@@ -588,7 +625,7 @@ export class Connection {
 
     // Anything acceptable from the peer proves it alive (Linux keepalive measures idle time from
     // the last segment received, tp->rcv_tstamp).
-    if (this.config.keepalive) this.restartKeepalive(now);
+    if (this.keepalive) this.restartKeepalive(now);
 
     // Second, check the RST bit (RFC 5961 §3.2): "If the RST bit is set and the sequence number
     // exactly matches the next expected sequence number (RCV.NXT), then TCP MUST reset the
@@ -761,7 +798,9 @@ export class Connection {
     // RFC 6298 (5.2) "When all outstanding data has been acknowledged, turn off the
     // retransmission timer." (5.3) "When an ACK is received that acknowledges new data,
     // restart the retransmission timer".
+    if (this.tlpHighSeq !== undefined && seqGe(ack, this.tlpHighSeq)) this.tlpHighSeq = undefined;
     this.timers.rtx = this.sndUna === this.sndMax ? undefined : now + this.rtt.rto;
+    this.rtxIsProbe = false;
 
     // Congestion control (RFC 5681, RFC 6582 / RFC 6675 recovery, PRR): the controller decides,
     // the connection retransmits.
@@ -776,6 +815,8 @@ export class Connection {
       lossDetected: this.scoreboard !== undefined && this.scoreboard.hasSacked ? this.scoreboard.isLost(this.sndUna, this.sendMss) : undefined,
     });
     this.onVerdict(verdict, now);
+    // Linux tcp_set_xmit_timer: with data still out, the timer becomes a loss probe if allowed.
+    this.scheduleLossProbe(now);
   }
 
   /** RFC 5681 §3.2 / RFC 6675 §5: duplicate ACKs, counted by the controller. */
@@ -1184,9 +1225,10 @@ export class Connection {
       // segment waits while an earlier partial segment is unacknowledged, unless TCP_NODELAY,
       // it carries the FIN, or it is a retransmission.
       const isNew = !seqLt(this.sndNxt, this.sndMax);
-      if (len < mss && isNew && !this.config.noDelay && !carriesFin && seqGt(this.sndSml, this.sndUna) && seqLe(this.sndSml, this.sndMax)) break;
+      if (len < mss && isNew && !this.noDelay && !carriesFin && seqGt(this.sndSml, this.sndUna) && seqLe(this.sndSml, this.sndMax)) break;
       this.sendData(this.sndNxt, len, carriesFin, now);
     }
+    this.scheduleLossProbe(now);
     this.checkPersist(now);
   }
 
@@ -1223,6 +1265,57 @@ export class Connection {
     // retransmission), if the timer is not running, start it running".
     if (this.timers.rtx === undefined) this.timers.rtx = now + this.rtt.rto;
     this.timers.persist = undefined;
+  }
+
+  /**
+   * RFC 8985 §7.2 / Linux tcp_schedule_loss_probe (tcp_early_retrans = 3, the default): with
+   * SACK, in the Open state, data in flight and no probe outstanding, the retransmission timer
+   * is armed earlier, at PTO = 2 × SRTT (plus TCP_RTO_MIN for a lone segment, whose ACK may be
+   * delayed; 2 ms otherwise; the initial RTO without an RTT sample), never later than the RTO.
+   */
+  private scheduleLossProbe(now: number): void {
+    if (!this.sackEnabled || this.scoreboard === undefined || this.cc.caState !== 'open') return;
+    if (this.sndUna === this.sndMax || this.tlpHighSeq !== undefined || this.timers.rtx === undefined) return;
+    if (this.rtxAttempts > 0) return;
+    const srtt = this.rtt.srtt;
+    const flight = seqDiff(this.sndMax, this.sndUna);
+    let pto = srtt === undefined ? this.config.rtoInitial : 2 * srtt + (flight <= this.sendMss ? this.config.rtoMin : 2);
+    pto = Math.min(pto, this.timers.rtx - now);
+    this.timers.rtx = now + Math.max(pto, 0);
+    this.rtxIsProbe = true;
+  }
+
+  /**
+   * RFC 8985 §7.3 / Linux tcp_send_loss_probe: send one new segment if the windows allow,
+   * else retransmit the last segment sent; then the RTO as usual.
+   */
+  private sendLossProbe(now: number): void {
+    if (this.sndUna === this.sndMax || !this.canSendData()) return;
+    const before = this.out.length;
+    const offset = seqDiff(this.sndNxt, this.bufSeq);
+    const queued = this.sndBuf.length - offset;
+    const mss = this.sendMss;
+    if (queued > 0 && this.sndNxt === this.sndMax && !seqGt(seqAdd(this.sndNxt, Math.min(mss, queued)), seqAdd(this.sndUna, this.sndWnd))) {
+      const len = Math.min(mss, queued);
+      const fin = this.finSeq !== undefined && seqAdd(this.sndNxt, len) === this.finSeq;
+      this.sendData(this.sndNxt, len, fin, now);
+    } else {
+      // The last segment: its end is SND.MAX (the FIN counts one), its start at most an MSS back.
+      const finOut = this.finSeq !== undefined && seqGt(this.sndMax, this.finSeq);
+      const dataEnd = finOut && this.finSeq !== undefined ? this.finSeq : this.sndMax;
+      const start = seqMax(this.sndUna, seqAdd(dataEnd, -Math.min(mss, Math.max(0, seqDiff(dataEnd, this.sndUna)))));
+      const len = Math.max(0, seqDiff(dataEnd, start));
+      if (len === 0 && !finOut) return;
+      this.sendSegment(start, len, finOut, now, false);
+    }
+    this.counters.lossProbes++;
+    const sent = this.out[before];
+    if (sent !== undefined) {
+      this.event({ type: 'retransmission', seq: sent.seq, len: sent.payload.length + ((sent.flags & TCP_FIN) !== 0 ? 1 : 0), rto: 0, attempt: 0, kind: 'tlp', at: now });
+    }
+    this.tlpHighSeq = this.sndMax;
+    this.timers.rtx = now + this.rtt.rto;
+    this.rtxIsProbe = false;
   }
 
   /** Linux tcp_check_probe_timer: data waits on the window with nothing in flight. */
@@ -1376,7 +1469,12 @@ export class Connection {
     }
     if (this.timers.rtx !== undefined && this.timers.rtx <= now) {
       this.timers.rtx = undefined;
-      this.onRetransmitTimeout(now);
+      if (this.rtxIsProbe) {
+        this.rtxIsProbe = false;
+        this.sendLossProbe(now);
+      } else {
+        this.onRetransmitTimeout(now);
+      }
       if (this.st.name === 'CLOSED') return;
     }
     if (this.timers.persist !== undefined && this.timers.persist <= now) {
@@ -1451,6 +1549,7 @@ export class Connection {
     this.cc.onRetransmissionTimeout({ now, sndUna: this.sndUna, sndNxt: this.sndMax, flightSize });
     this.rttSeq = undefined;
     this.tsAtLastRto = this.tsNow(now);
+    this.tlpHighSeq = undefined;
     // (5.4) "Retransmit the earliest segment that has not been acknowledged": go-back-N from
     // SND.UNA; what follows goes out again as cwnd reopens.
     this.sndNxt = this.sndUna;
@@ -1513,10 +1612,10 @@ export class Connection {
   private onKeepalive(now: number): void {
     const cfg = this.config;
     const name = this.st.name;
-    if (!cfg.keepalive || (name !== 'ESTABLISHED' && name !== 'CLOSE-WAIT' && name !== 'FIN-WAIT-2')) return;
+    if (!this.keepalive || (name !== 'ESTABLISHED' && name !== 'CLOSE-WAIT' && name !== 'FIN-WAIT-2')) return;
     // Not idle: data in flight or queued; the retransmission timer is in charge.
     if (this.sndBuf.length > 0 || this.sndUna !== this.sndMax) {
-      this.timers.keepalive = now + cfg.keepaliveTime;
+      this.timers.keepalive = now + this.keepaliveTime;
       return;
     }
     if (this.keepaliveProbes >= cfg.keepaliveProbes) {
@@ -1531,9 +1630,14 @@ export class Connection {
     this.timers.keepalive = now + cfg.keepaliveIntvl;
   }
 
+  private isKeepaliveState(): boolean {
+    const name = this.st.name;
+    return name === 'ESTABLISHED' || name === 'CLOSE-WAIT' || name === 'FIN-WAIT-1' || name === 'FIN-WAIT-2' || name === 'CLOSING' || name === 'LAST-ACK';
+  }
+
   private restartKeepalive(now: number): void {
     this.keepaliveProbes = 0;
-    this.timers.keepalive = this.config.keepalive ? now + this.config.keepaliveTime : undefined;
+    this.timers.keepalive = this.keepalive && this.isKeepaliveState() ? now + this.keepaliveTime : undefined;
   }
 
   private finTimeout(): number {

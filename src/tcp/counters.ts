@@ -22,6 +22,8 @@ export interface TcpCounters {
   timeouts: number;
   /** TCPFastRetrans. */
   fastRetransmits: number;
+  /** TCPLossProbes. */
+  lossProbes: number;
   /** Duplicate ACKs received. */
   dupAcksIn: number;
   /** TCPChallengeACK / TCPACKSkippedChallenge. */
@@ -63,6 +65,7 @@ export function newCounters(): TcpCounters {
     outRsts: 0,
     timeouts: 0,
     fastRetransmits: 0,
+    lossProbes: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
     challengeAcksSkipped: 0,

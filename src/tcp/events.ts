@@ -24,7 +24,8 @@ export interface RetransmissionEvent {
   readonly rto: number;
   /** 1 for the first retransmission of this data. */
   readonly attempt: number;
-  readonly kind: 'syn' | 'syn-ack' | 'timeout' | 'fast' | 'probe';
+  /** 'probe': zero-window probe; 'tlp': tail loss probe (RFC 8985 §7). */
+  readonly kind: 'syn' | 'syn-ack' | 'timeout' | 'fast' | 'probe' | 'tlp';
   readonly at: number;
 }
 

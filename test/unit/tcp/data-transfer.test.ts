@@ -297,3 +297,28 @@ describe('sequence numbers anywhere in the 2^32 space', () => {
     expect(r.c.nextDeadline()).toBeUndefined();
   });
 });
+
+describe('socket options at run time', () => {
+  test('setNoDelay(true) pushes what Nagle holds', () => {
+    const r = established();
+    r.write(100);
+    r.write(100);
+    expect(r.out()).toHaveLength(1);
+    r.c.setNoDelay(true, r.now);
+    r.drain();
+    r.expectSegments(['Flags [P.], seq 1101:1201, ack 5001, win 502, length 100']);
+    r.c.setNoDelay(false, r.now);
+    r.write(10);
+    r.expectNothing();
+  });
+
+  test('setKeepAlive(true, idle) starts probing after idle; false stops it', () => {
+    const r = established({ config: { tcpTimestamps: false } });
+    r.c.setKeepAlive(true, 5000, r.now);
+    expect(r.c.nextDeadline()).toBe(r.now + 5000);
+    r.advance(5000);
+    r.expectSegments(['Flags [.], ack 5001, win 502, length 0']);
+    r.c.setKeepAlive(false, undefined, r.now);
+    expect(r.c.nextDeadline()).toBeUndefined();
+  });
+});

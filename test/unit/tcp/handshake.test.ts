@@ -290,3 +290,14 @@ test('fixtures agree: established() has no timer and nothing to send', () => {
   expect(r.c.nextDeadline()).toBeUndefined();
   expect(r.c.sndNxt).toBe(ISS + 1);
 });
+
+describe('SYN-ACK with data and FIN', () => {
+  test('data on the SYN-ACK is delivered after the SYN; a FIN on it leads to CLOSE-WAIT', () => {
+    const r = synSent({ config: { tcpTimestamps: false } });
+    r.inject({ flags: 'SFP.', seq: IRS, ack: ISS + 1, mss: 1460, payload: 'hi' });
+    expect(new TextDecoder().decode(r.read())).toBe('hi');
+    expect(r.c.peerClosed).toBe(true);
+    r.expectState('CLOSE-WAIT');
+    expect(r.c.rcvNxt).toBe(IRS + 4);
+  });
+});

@@ -13,7 +13,7 @@ describe('retransmission timeout (RFC 6298)', () => {
   });
 
   test('(5.4)-(5.6) the earliest unACKed segment is resent and the RTO doubles each time', () => {
-    const r = established({ config: { tcpTimestamps: false } });
+    const r = established({ config: { tcpTimestamps: false }, sackOK: false });
     const rto = r.c.rto;
     r.write(100);
     r.out();
@@ -32,7 +32,7 @@ describe('retransmission timeout (RFC 6298)', () => {
   });
 
   test('go-back-N: after a timeout one segment goes (cwnd 1), then more as ACKs return', () => {
-    const r = established({ config: { tcpTimestamps: false } });
+    const r = established({ config: { tcpTimestamps: false }, sackOK: false });
     r.write(5 * 1460);
     expect(r.out()).toHaveLength(5);
     r.advance(r.c.rto);
@@ -281,5 +281,64 @@ describe('TCP_USER_TIMEOUT', () => {
     s.advance(10_000);
     expect(s.c.error).toBe('ETIMEDOUT');
     expect(s.events.at(-1)!.at).toBeLessThanOrEqual(4000);
+  });
+});
+
+describe('tail loss probe (RFC 8985 §7, Linux tcp_early_retrans = 3)', () => {
+  test('a lost tail: the last segment is probed at PTO = 2 × SRTT + 2 ms, before the RTO', () => {
+    const r = established({ config: { tcpTimestamps: false }, win: 502 });
+    r.write(3 * 1460);
+    expect(r.out()).toHaveLength(3);
+    const pto = 2 * r.c.srtt! + 2;
+    expect(r.c.nextDeadline()).toBe(r.now + pto);
+    r.advance(pto);
+    r.expectSegments(['Flags [P.], seq 3921:5381, ack 5001, win 502, length 1460']);
+    expect(r.c.counters.lossProbes).toBe(1);
+    expect(r.events.at(-1)).toMatchObject({ type: 'retransmission', kind: 'tlp', seq: ISS + 1 + 2 * 1460 });
+    // Then the RTO as usual, and only one probe per episode.
+    expect(r.c.nextDeadline()).toBe(r.now + r.c.rto);
+    r.advance(r.c.rto);
+    r.expectSegments(['Flags [.], seq 1001:2461, ack 5001, win 502, length 1460']);
+    expect(r.c.counters.lossProbes).toBe(1);
+  });
+
+  test('a lone segment: PTO = 2 × SRTT + TCP_RTO_MIN (its ACK may be delayed)', () => {
+    const r = established({ config: { tcpTimestamps: false }, win: 502 });
+    r.write(100);
+    expect(r.c.nextDeadline()).toBe(r.now + Math.min(2 * r.c.srtt! + 200, r.c.rto));
+  });
+
+  test('the probe is new data when the window allows it', () => {
+    const r = established({ config: { tcpTimestamps: false, initCwnd: 2 }, win: 502 });
+    r.write(3 * 1460);
+    expect(r.out()).toHaveLength(2);
+    r.advance(r.c.nextDeadline()! - r.now);
+    r.expectSegments(['Flags [P.], seq 3921:5381, ack 5001, win 502, length 1460']);
+  });
+
+  test('the probe repairs the tail: its ACK ends the episode without a timeout', () => {
+    const r = established({ config: { tcpTimestamps: false }, win: 502 });
+    r.write(3 * 1460);
+    r.out();
+    r.advance(r.c.nextDeadline()! - r.now);
+    r.out();
+    r.inject({ flags: '.', seq: IRS + 1, ack: ISS + 1 + 3 * 1460 });
+    expect(r.c.nextDeadline()).toBeUndefined();
+    expect(r.c.counters.timeouts).toBe(0);
+  });
+
+  test('a lost FIN is probed too', () => {
+    const r = established({ config: { tcpTimestamps: false }, win: 502 });
+    r.close();
+    r.out();
+    r.advance(r.c.nextDeadline()! - r.now);
+    r.expectSegments(['Flags [F.], seq 1001, ack 5001, win 502, length 0']);
+    expect(r.c.counters.lossProbes).toBe(1);
+  });
+
+  test('no probe without SACK', () => {
+    const r = established({ config: { tcpTimestamps: false }, win: 502, sackOK: false });
+    r.write(3 * 1460);
+    expect(r.c.nextDeadline()).toBe(r.now + r.c.rto);
   });
 });

@@ -1,0 +1,86 @@
+// tcplab on one side of a TUN device, the kernel on the other, inside a private network
+// namespace: what `serve`, `connect` and the scenarios stand on.
+import { CaptureLink } from '../link/capture-link.js';
+import { FaultLink, type FaultLinkOptions } from '../link/fault-link.js';
+import type { Link } from '../link/link.js';
+import { TunLink } from '../link/tun-link.js';
+import { createStack, type NetStack } from '../net/net-stack.js';
+import type { StackOptions } from '../stack/stack.js';
+import { parseCidr } from '../wire/address.js';
+import { Netns } from './netns.js';
+
+export interface LabHostOptions {
+  /** An existing namespace name to use (created when missing, then left in place); default a
+   *  private one made here and removed by close(). */
+  netns?: string;
+  /** tcplab's address with prefix (default 10.77.0.2/24), and the kernel's on the TUN device
+   *  (default 10.77.0.1). IPv6 fd00:77::2 / fd00:77::1 are added too unless `ipv6` is false. */
+  addr?: string;
+  peerAddr?: string;
+  ipv6?: boolean;
+  mtu?: number;
+  /** Write every packet on the device here. */
+  pcap?: string;
+  /** Impair or control packets on tcplab's side of the device. */
+  faults?: FaultLinkOptions;
+  /** Stack options (tcp config: msl, tcpFinTimeout...; somaxconn; ipLocalPortRange). */
+  stack?: Partial<StackOptions>;
+}
+
+export interface LabHost {
+  readonly ns: Netns;
+  readonly net: NetStack;
+  /** tcplab's IPv4 address and the kernel's. */
+  readonly address: string;
+  readonly peerAddress: string;
+  readonly address6: string | undefined;
+  readonly peerAddress6: string | undefined;
+  readonly device: string;
+  readonly capture: CaptureLink | undefined;
+  readonly faults: FaultLink | undefined;
+  close(): void;
+}
+
+export function openLabHost(options: LabHostOptions = {}): LabHost {
+  const cidr = parseCidr(options.addr ?? '10.77.0.2/24');
+  if (!cidr.ok) throw Object.assign(new TypeError(`--addr: ${cidr.error}`), { code: 'ERR_INVALID_ARG_VALUE' });
+  const address = options.addr?.split('/')[0] ?? '10.77.0.2';
+  const peerAddress = options.peerAddr ?? '10.77.0.1';
+  const ipv6 = options.ipv6 ?? true;
+  const ns = options.netns ? Netns.attach(options.netns) : Netns.create('tcplab-');
+  let tun: TunLink | undefined;
+  try {
+    tun = TunLink.open({
+      netns: ns.name,
+      mtu: options.mtu ?? 1500,
+      addresses: [`${peerAddress}/${cidr.prefixLength}`, ...(ipv6 ? ['fd00:77::1/64'] : [])],
+    });
+    let link: Link = tun;
+    const capture = options.pcap ? new CaptureLink(link, options.pcap) : undefined;
+    if (capture) link = capture;
+    const faults = options.faults ? new FaultLink(link, options.faults) : undefined;
+    if (faults) link = faults;
+    const net = createStack({ link, addresses: [address, ...(ipv6 ? ['fd00:77::2'] : [])], ...options.stack });
+    const device = tun.device.name;
+    return {
+      ns,
+      net,
+      address,
+      peerAddress,
+      address6: ipv6 ? 'fd00:77::2' : undefined,
+      peerAddress6: ipv6 ? 'fd00:77::1' : undefined,
+      device,
+      capture,
+      faults,
+      close() {
+        net.close();
+        capture?.writer.close();
+        ns.destroy();
+      },
+    };
+  } catch (err) {
+    tun?.close();
+    ns.destroy();
+    throw err;
+  }
+}
