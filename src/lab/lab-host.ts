@@ -3,6 +3,7 @@
 import { CaptureLink } from '../link/capture-link.js';
 import { FaultLink, type FaultLinkOptions } from '../link/fault-link.js';
 import type { Link } from '../link/link.js';
+import { TapLink } from '../link/tap-link.js';
 import { TunLink } from '../link/tun-link.js';
 import { createStack, type NetStack } from '../net/net-stack.js';
 import type { StackOptions } from '../stack/stack.js';
@@ -25,6 +26,8 @@ export interface LabHostOptions {
   faults?: FaultLinkOptions;
   /** Stack options (tcp config: msl, tcpFinTimeout...; somaxconn; ipLocalPortRange). */
   stack?: Partial<StackOptions>;
+  /** Sees every packet that crosses the device (after faults), with its direction. */
+  onPacket?: (packet: Uint8Array, direction: 'in' | 'out') => void;
 }
 
 export interface LabHost {
@@ -58,6 +61,7 @@ export function openLabHost(options: LabHostOptions = {}): LabHost {
     let link: Link = tun;
     const capture = options.pcap ? new CaptureLink(link, options.pcap) : undefined;
     if (capture) link = capture;
+    if (options.onPacket) link = new TapLink(link, options.onPacket);
     const faults = options.faults ? new FaultLink(link, options.faults) : undefined;
     if (faults) link = faults;
     const net = createStack({ link, addresses: [address, ...(ipv6 ? ['fd00:77::2'] : [])], ...options.stack });

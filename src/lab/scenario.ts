@@ -1,4 +1,7 @@
-// What every scenario returns: the checks it made and the capture it left.
+// What a scenario is, what it is given while it runs, and what it returns.
+import type { KernelPeer } from './kernel-peer.js';
+import type { KernelWatch } from './kernel-watch.js';
+import type { LabHost } from './lab-host.js';
 
 export interface Check {
   /** What was expected, in words a reader of the timeline understands. */
@@ -12,10 +15,15 @@ export interface ScenarioResult {
   readonly name: string;
   readonly ok: boolean;
   readonly checks: readonly Check[];
-  /** Every packet that crossed the TUN device, as tcpdump prints it. */
+  /** States reached on each side (tcplab's as RFC 9293 names them, the kernel's as ss does). */
+  readonly tcplabStates: readonly string[];
+  readonly kernelStates: readonly string[];
+  /** Packets and state changes, in order, with their time since the start. */
   readonly timeline: readonly string[];
   readonly capture: string | undefined;
   readonly durationMs: number;
+  /** Set when the scenario could not run at all (it failed before its checks). */
+  readonly error?: string;
 }
 
 export interface ScenarioOptions {
@@ -23,4 +31,46 @@ export interface ScenarioOptions {
   pcap?: string;
   /** Called with each line of the timeline as it happens. */
   onLine?: (line: string) => void;
+  /** Shorten the long timers: MSL 1 s, FIN timeout 3 s, 2 SYN retries (SYNs at 0-5 s, fail at 7 s). */
+  quick?: boolean;
+  /** Maximum segment lifetime for tcplab (TIME-WAIT = 2 × msl). */
+  msl?: number;
+}
+
+/** Timers of a run: Linux's, or the shortened ones of --quick. */
+export interface ScenarioTimers {
+  readonly msl: number;
+  readonly tcpFinTimeout: number;
+  readonly tcpSynRetries: number;
+}
+
+export interface ScenarioContext {
+  readonly host: LabHost;
+  readonly peer: KernelPeer;
+  readonly kernel: KernelWatch;
+  readonly timers: ScenarioTimers;
+  readonly quick: boolean;
+  /** Adds a line to the timeline. */
+  note(text: string): void;
+  /** Records a check (the scenario goes on either way). */
+  check(what: string, ok: boolean, detail: string): void;
+  sleep(ms: number): Promise<void>;
+  /** Resolves when `cond` holds, polling; rejects with `what` after `timeoutMs`. */
+  until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void>;
+  /** States tcplab's connections have reached so far. */
+  tcplabStates(): Set<string>;
+}
+
+export interface ScenarioDefinition {
+  readonly name: string;
+  readonly summary: string;
+  /** The states the scenario must reach on each side (DESIGN.md's table). */
+  readonly expect: { readonly tcplab: readonly string[]; readonly kernel: readonly string[] };
+  /** Ports whose sockets the kernel watch follows. */
+  readonly ports: readonly number[];
+  /** tcplab stack options beyond the timers (e.g. a small ipLocalPortRange). */
+  readonly stack?: (timers: ScenarioTimers) => Record<string, unknown>;
+  /** Kernel sysctls to set in the namespace before it runs (e.g. tcp_syn_retries). */
+  readonly sysctls?: (timers: ScenarioTimers) => readonly string[];
+  run(ctx: ScenarioContext): Promise<void>;
 }

@@ -91,6 +91,8 @@ export interface FaultLinkOptions {
   schedule?: (ms: number, fn: () => void) => void;
   /** Milliseconds, for the rate limit; default performance.now. */
   now?: () => number;
+  /** Told whenever a targeted rule acts on a packet (the lab prints it in its timeline). */
+  onRuleApplied?: (rule: PacketRule, packet: Uint8Array, direction: Direction) => void;
 }
 
 class Rule implements RuleHandle {
@@ -122,6 +124,7 @@ export class FaultLink implements Link {
   private readonly rules: Rule[] = [];
   private readonly schedule: (ms: number, fn: () => void) => void;
   private readonly now: () => number;
+  private readonly onRuleApplied: FaultLinkOptions['onRuleApplied'];
   private handler: ((batch: PacketBatch) => void) | undefined;
   private readonly held: Record<Direction, Uint8Array | undefined> = { in: undefined, out: undefined };
   private readonly busyUntil: Record<Direction, number> = { in: 0, out: 0 };
@@ -136,6 +139,7 @@ export class FaultLink implements Link {
     for (const rule of options.rules ?? []) this.addRule(rule);
     this.schedule = options.schedule ?? ((ms, fn) => void setTimeout(fn, ms));
     this.now = options.now ?? (() => performance.now());
+    this.onRuleApplied = options.onRuleApplied;
   }
 
   get mtu(): number {
@@ -176,6 +180,7 @@ export class FaultLink implements Link {
     let copies = 1;
     let extraDelay = 0;
     if (rule) {
+      this.onRuleApplied?.(rule.rule, packet, direction);
       const action = rule.rule.action;
       if (action.kind === 'drop') {
         stats.ruleDropped++;

@@ -9,7 +9,8 @@ import { TCP_ACK, TCP_RST, TCP_SYN, buildTcpSegment, type TcpSegment } from '../
 import { Connection } from '../tcp/connection.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { newCounters, type TcpCounters } from '../tcp/counters.js';
-import type { TcpEventSink } from '../tcp/events.js';
+import type { TcpEvent, TcpEventSink } from '../tcp/events.js';
+import type { Endpoint } from '../tcp/outgoing-segment.js';
 import { toTcpSegmentFields } from '../tcp/outgoing-segment.js';
 import type { Counters } from './counters.js';
 import { fourTupleKey, listenKey } from './four-tuple.js';
@@ -35,8 +36,9 @@ export interface TcpLayerOptions {
   somaxconn?: number;
   /** net.ipv4.ip_local_port_range, inclusive. */
   ipLocalPortRange?: [number, number];
-  /** Receives every connection's events (state changes, retransmissions...). */
-  events?: TcpEventSink;
+  /** Receives every connection's events (state changes, retransmissions...), with the
+   *  connection's two ends. */
+  events?: (event: TcpEvent, local: Endpoint, remote: Endpoint) => void;
   /** 128-bit secret for ISNs; random by default (tests fix it). */
   secret?: Uint8Array;
 }
@@ -106,7 +108,7 @@ export class TcpLayer {
     if (this.connections.has(key)) throw new StackError('EADDRINUSE', `a connection from port ${localPort} to the same remote already exists: use another local port`);
     const local = { address: localAddress, port: localPort };
     const remote = { address: options.remoteAddress, port: options.remotePort };
-    const connection = Connection.connect({ local, remote, iss: this.isn(local.address, local.port, remote.address, remote.port, now), now, mss: this.mss(family), config: this.options.tcp, events: this.options.events });
+    const connection = Connection.connect({ local, remote, iss: this.isn(local.address, local.port, remote.address, remote.port, now), now, mss: this.mss(family), config: this.options.tcp, events: this.sinkFor(local, remote) });
     const ep = new TcpEndpoint(key, connection, local, remote);
     this.connections.set(key, ep);
     this.touch(ep);
@@ -209,7 +211,7 @@ export class TcpLayer {
       now,
       mss: this.mss(ipFamily(local.address)),
       config: this.options.tcp,
-      events: this.options.events,
+      events: this.sinkFor(local, remote),
     });
     const ep = new TcpEndpoint(key, connection, local, remote);
     ep.listener = listener;
@@ -317,6 +319,11 @@ export class TcpLayer {
   private portListenedOn(port: number, family: 4 | 6): boolean {
     for (const l of this.listeners.values()) if (l.port === port && l.family === family) return true;
     return false;
+  }
+
+  private sinkFor(local: Endpoint, remote: Endpoint): TcpEventSink | undefined {
+    const events = this.options.events;
+    return events ? (event) => events(event, local, remote) : undefined;
   }
 
   private mss(family: 4 | 6): number {

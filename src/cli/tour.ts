@@ -1,0 +1,93 @@
+// `tcplab tour` and `tcplab scenario`: run scenarios, print their timelines, and end with
+// the table of TCP states reached on each side.
+import { Command, InvalidArgumentError } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runScenario } from '../lab/scenario-runner.js';
+import type { ScenarioResult } from '../lab/scenario.js';
+import { SCENARIOS, SCENARIOS_TO_COME } from '../lab/scenarios/index.js';
+import { intArg, requirePrivileges } from './common.js';
+
+const STATES = ['LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT', 'CLOSED'];
+
+/** ss spells two states differently from RFC 9293. */
+function fromSs(state: string): string {
+  return state === 'ESTAB' ? 'ESTABLISHED' : state === 'SYN-RECV' ? 'SYN-RECEIVED' : state;
+}
+
+function printResult(result: ScenarioResult): void {
+  process.stdout.write(`  → ${result.ok ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s${result.capture ? `; capture: ${result.capture}` : ''}\n`);
+}
+
+function stateTable(results: readonly ScenarioResult[]): string {
+  const ours = new Set(results.flatMap((r) => r.tcplabStates));
+  const theirs = new Set(results.flatMap((r) => r.kernelStates.map(fromSs)));
+  // tcplab's listeners are LISTEN whenever a scenario serves; the engine reports connections only.
+  if (results.some((r) => r.tcplabStates.includes('SYN-RECEIVED'))) ours.add('LISTEN');
+  const where = (state: string, side: 'ours' | 'theirs'): string =>
+    results
+      .filter((r) => (side === 'ours' ? r.tcplabStates : r.kernelStates.map(fromSs)).includes(state))
+      .map((r) => r.name)
+      .slice(0, 3)
+      .join(', ');
+  const rows = STATES.map((s) => `  ${s.padEnd(13)} ${(ours.has(s) ? 'yes' : '—').padEnd(7)} ${(theirs.has(s) ? 'yes' : '—').padEnd(7)} ${where(s, 'ours') || where(s, 'theirs')}`);
+  return ['  state         tcplab  kernel  seen in', ...rows].join('\n');
+}
+
+export function tourCommand(): Command {
+  return new Command('tour')
+    .description('run every scenario in private network namespaces, with timelines and captures, and the table of states reached')
+    .option('--quick', 'shorten the long TCP timers (MSL 1 s, FIN timeout 3 s, 2 SYN retries)')
+    .option('--captures <dir>', 'where to write <scenario>.pcap', 'captures')
+    .option('--only <names>', 'comma-separated scenarios to run')
+    .option('--json', 'print the results as JSON')
+    .addHelpText('after', '\nExamples:\n  tcplab tour --quick\n  tcplab tour --only close-wait,time-wait --captures /tmp/caps')
+    .action(async (opts: { quick?: boolean; captures: string; only?: string; json?: boolean }) => {
+      requirePrivileges();
+      mkdirSync(opts.captures, { recursive: true });
+      const wanted = opts.only?.split(',').map((s) => s.trim());
+      for (const name of wanted ?? []) if (!SCENARIOS.some((s) => s.name === name)) throw new InvalidArgumentError(`no scenario "${name}"`);
+      const results: ScenarioResult[] = [];
+      for (const scenario of SCENARIOS.filter((s) => !wanted || wanted.includes(s.name))) {
+        if (!opts.json) process.stdout.write(`\n== ${scenario.name}: ${scenario.summary}\n`);
+        const result = await runScenario(scenario, {
+          quick: opts.quick,
+          pcap: join(opts.captures, `${scenario.name}.pcap`),
+          onLine: opts.json ? undefined : (line) => process.stdout.write(`  ${line}\n`),
+        });
+        results.push(result);
+        if (!opts.json) printResult(result);
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      } else {
+        const passed = results.filter((r) => r.ok).length;
+        process.stdout.write(`\nTCP states reached (tcplab: its engine's state changes; kernel: ss -tan in the namespace)\n${stateTable(results)}\n`);
+        process.stdout.write(`\n${passed} of ${results.length} scenarios passed. Captures are in ${opts.captures}/ (tcpdump -nn -r ${opts.captures}/<scenario>.pcap).\n`);
+        if (SCENARIOS_TO_COME.length > 0 && !wanted) process.stdout.write(`Not written yet: ${SCENARIOS_TO_COME.join(', ')}.\n`);
+      }
+      process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+    });
+}
+
+export function scenarioCommand(): Command {
+  return new Command('scenario')
+    .description('run one scenario')
+    .argument('<name>', `one of: ${SCENARIOS.map((s) => s.name).join(', ')}`, (name: string) => {
+      if (!SCENARIOS.some((s) => s.name === name)) throw new InvalidArgumentError(`no scenario "${name}"; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
+      return name;
+    })
+    .option('--pcap <file>', 'write a capture of every packet on the TUN device')
+    .option('--quick', 'shorten the long TCP timers')
+    .option('--msl <ms>', 'maximum segment lifetime (TIME-WAIT = 2 × msl)', intArg('msl', 0, 3_600_000))
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  tcplab scenario close-wait --pcap close-wait.pcap\n  tcplab scenario time-wait --msl 5000')
+    .action(async (name: string, opts: { pcap?: string; quick?: boolean; msl?: number; json?: boolean }) => {
+      requirePrivileges();
+      const scenario = SCENARIOS.find((s) => s.name === name)!;
+      const result = await runScenario(scenario, { pcap: opts.pcap, quick: opts.quick, msl: opts.msl, onLine: opts.json ? undefined : (line) => process.stdout.write(`  ${line}\n`) });
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else printResult(result);
+      process.exitCode = result.ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,124 @@
+// Runs one scenario: a private namespace with tcplab and the kernel on a TUN device, a
+// capture, a kernel peer, a watch on the kernel's sockets and on tcplab's connections; then
+// the checks, and cleanup whatever happened.
+import { formatIpAddress } from '../wire/address.js';
+import { formatPacket, parsePacket } from '../wire/index.js';
+import type { TcpEvent } from '../tcp/events.js';
+import type { Endpoint } from '../tcp/outgoing-segment.js';
+import { KernelPeer } from './kernel-peer.js';
+import { KernelWatch } from './kernel-watch.js';
+import { openLabHost, type LabHost } from './lab-host.js';
+import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+
+/** Linux's timers, and the shortened ones of --quick. */
+export function scenarioTimers(options: ScenarioOptions): ScenarioTimers {
+  const quick = options.quick ?? false;
+  return {
+    msl: options.msl ?? (quick ? 1_000 : 30_000),
+    tcpFinTimeout: quick ? 3_000 : 60_000,
+    tcpSynRetries: quick ? 2 : 6,
+  };
+}
+
+function endpointText(e: Endpoint): string {
+  const a = formatIpAddress(e.address);
+  return a.includes(':') ? `[${a}]:${e.port}` : `${a}:${e.port}`;
+}
+
+export async function runScenario(def: ScenarioDefinition, options: ScenarioOptions = {}): Promise<ScenarioResult> {
+  const started = performance.now();
+  const timers = scenarioTimers(options);
+  const timeline: string[] = [];
+  const checks: Check[] = [];
+  const ourStates = new Set<string>();
+  const stamp = (): string => `+${((performance.now() - started) / 1000).toFixed(3).padStart(7)}s`;
+  const line = (text: string): void => {
+    const full = `${stamp()}  ${text}`;
+    timeline.push(full);
+    options.onLine?.(full);
+  };
+
+  let host: LabHost | undefined;
+  let peer: KernelPeer | undefined;
+  let kernel: KernelWatch | undefined;
+  let error: string | undefined;
+  try {
+    host = openLabHost({
+      pcap: options.pcap,
+      // Packet control for the scenarios that lose or delay one segment on purpose.
+      faults: {
+        seed: 1,
+        onRuleApplied: (rule, packet, direction) =>
+          line(`${rule.action.kind === 'drop' ? '✂ dropped' : rule.action.kind === 'delay' ? `⧗ delayed ${rule.action.ms} ms` : '⧉ duplicated'} (${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'})  ${formatPacket(parsePacket(packet))}`),
+      },
+      onPacket: (packet, direction) => line(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ${formatPacket(parsePacket(packet))}`),
+      stack: {
+        tcp: { msl: timers.msl, tcpFinTimeout: timers.tcpFinTimeout, tcpSynRetries: timers.tcpSynRetries },
+        events: (event: TcpEvent, local: Endpoint, remote: Endpoint) => {
+          if (event.type !== 'state') return;
+          ourStates.add(event.to);
+          line(`tcplab  ${endpointText(local)} ⇄ ${endpointText(remote)}  ${event.from} → ${event.to} (${event.cause})`);
+        },
+        ...(def.stack?.(timers) ?? {}),
+      },
+    });
+    const h = host;
+    for (const sysctl of def.sysctls?.(timers) ?? []) await h.ns.run(['sysctl', '-qw', sysctl]);
+    peer = await KernelPeer.start(h.ns);
+    kernel = new KernelWatch(h.ns, def.ports, (c) => line(`kernel  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`));
+    kernel.start();
+    const k = kernel;
+    const ctx: ScenarioContext = {
+      host: h,
+      peer,
+      kernel: k,
+      timers,
+      quick: options.quick ?? false,
+      note: (text) => line(`·  ${text}`),
+      check: (what, ok, detail) => {
+        checks.push({ what, ok, detail });
+        line(`${ok ? 'ok  ' : 'FAIL'}  ${what}: ${detail}`);
+      },
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      async until(what, cond, timeoutMs = 10_000) {
+        const deadline = performance.now() + timeoutMs;
+        for (;;) {
+          if (await cond()) return;
+          if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+      tcplabStates: () => new Set(ourStates),
+    };
+    await def.run(ctx);
+    await k.poll();
+  } catch (err) {
+    error = (err as Error).message;
+    checks.push({ what: `${def.name} ran to its end`, ok: false, detail: error });
+    line(`FAIL  ${error}`);
+  } finally {
+    await kernel?.stop();
+    await peer?.stop();
+    host?.close();
+  }
+  const kernelStates = kernel ? [...kernel.statesSeen()] : [];
+  for (const state of def.expect.tcplab) {
+    checks.push({ what: `tcplab reached ${state}`, ok: ourStates.has(state), detail: ourStates.has(state) ? 'seen in its state changes' : `only ${[...ourStates].join(', ') || 'nothing'}` });
+  }
+  for (const state of def.expect.kernel) {
+    const seen = kernelStates.includes(state);
+    checks.push({ what: `the kernel reached ${state}`, ok: seen, detail: seen ? 'seen in ss -tan' : `ss showed ${kernelStates.join(', ') || 'nothing'}` });
+  }
+  return {
+    name: def.name,
+    ok: checks.every((c) => c.ok),
+    checks,
+    tcplabStates: [...ourStates],
+    kernelStates,
+    timeline,
+    capture: options.pcap,
+    durationMs: performance.now() - started,
+    ...(error ? { error } : {}),
+  };
+}
+

@@ -1,0 +1,29 @@
+// Hands every packet that crosses a link to an observer, both directions, unchanged.
+import type { Link, PacketBatch } from './link.js';
+
+export class TapLink implements Link {
+  constructor(
+    private readonly inner: Link,
+    private readonly observe: (packet: Uint8Array, direction: 'in' | 'out') => void,
+  ) {}
+
+  get mtu(): number {
+    return this.inner.mtu;
+  }
+
+  send(packets: readonly Uint8Array[]): void {
+    for (const p of packets) this.observe(p, 'out');
+    this.inner.send(packets);
+  }
+
+  onReceive(handler: (batch: PacketBatch) => void): void {
+    this.inner.onReceive((batch) => {
+      for (let i = 0; i < batch.count; i++) this.observe(batch.packet(i), 'in');
+      handler(batch);
+    });
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
