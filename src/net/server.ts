@@ -22,6 +22,11 @@ export interface ListenOptions {
   host?: string;
   /** listen(2)'s backlog (capped by somaxconn). Default 511, as Node. */
   backlog?: number;
+  /**
+   * SO_REUSEADDR. Default true, as Node's (libuv sets it on every TCP server), so a server can
+   * restart while its old connections sit in TIME-WAIT; false shows EADDRINUSE instead.
+   */
+  reuseAddress?: boolean;
 }
 
 export class Server extends EventEmitter {
@@ -68,6 +73,7 @@ export class Server extends EventEmitter {
         address: host === undefined || host === '0.0.0.0' || wildcard6 ? undefined : host,
         family: wildcard6 ? 6 : 4,
         backlog: options.backlog,
+        reuseAddress: options.reuseAddress ?? true,
       });
     } catch (err) {
       const e = err instanceof StackError ? systemError(err.code, 'listen', host ?? '0.0.0.0', options.port, err.message) : (err as Error);

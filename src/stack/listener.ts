@@ -14,12 +14,15 @@ export class Listener {
   readonly port: number;
   /** listen()'s backlog after the somaxconn cap. */
   readonly backlog: number;
+  /** SO_REUSEADDR, which its accepted connections inherit (and keep into TIME-WAIT). */
+  readonly reuseAddress: boolean;
   readonly synQueue = new Set<TcpEndpoint>();
   readonly acceptQueue: TcpEndpoint[] = [];
   closed = false;
 
-  constructor(options: { address: IpAddress | undefined; family: 4 | 6; port: number; backlog: number; somaxconn: number }) {
+  constructor(options: { address: IpAddress | undefined; family: 4 | 6; port: number; backlog: number; somaxconn: number; reuseAddress?: boolean }) {
     this.address = options.address;
+    this.reuseAddress = options.reuseAddress ?? false;
     this.family = options.family;
     this.port = options.port;
     // Linux inet_listen: sk_max_ack_backlog = min(backlog, somaxconn); a negative backlog is 0.

@@ -130,7 +130,7 @@ export class Stack {
 
   // Socket calls, for the API layer above (src/net).
 
-  listen(options: { address?: string; family?: 4 | 6; port: number; backlog?: number }): Listener {
+  listen(options: { address?: string; family?: 4 | 6; port: number; backlog?: number; reuseAddress?: boolean }): Listener {
     return this.tcp.listen({ ...options, address: options.address === undefined ? undefined : this.parseAddress(options.address) });
   }
 

@@ -1,8 +1,9 @@
 // TCP in the host: demultiplexing segments to connections by 4-tuple, listeners with
 // their SYN and accept queues, active opens with ephemeral ports, and the segments for
 // no connection (RSTs). Sans-IO like the rest of src/stack: time comes in as `now`.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ipEquals, ipFamily, type IpAddress } from '../wire/address.js';
+import { seqAdd } from '../wire/seq.js';
 import { IPPROTO_TCP } from '../wire/ip-protocol.js';
 import type { IpHeader } from '../wire/packet.js';
 import { TCP_ACK, TCP_RST, TCP_SYN, buildTcpSegment, type TcpSegment } from '../wire/tcp.js';
@@ -12,7 +13,10 @@ import { newCounters, type TcpCounters } from '../tcp/counters.js';
 import type { TcpEvent, TcpEventSink } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
 import { toTcpSegmentFields } from '../tcp/outgoing-segment.js';
+import { BindTable, type Binding } from './bind-table.js';
 import type { Counters } from './counters.js';
+import { EphemeralPorts } from './ephemeral-ports.js';
+import { InitialSequenceNumbers } from './isn.js';
 import { fourTupleKey, listenKey } from './four-tuple.js';
 import { ipPacket } from './ip-output.js';
 import { DEFAULT_SOMAXCONN, Listener } from './listener.js';
@@ -39,8 +43,14 @@ export interface TcpLayerOptions {
   /** Receives every connection's events (state changes, retransmissions...), with the
    *  connection's two ends. */
   events?: (event: TcpEvent, local: Endpoint, remote: Endpoint) => void;
-  /** 128-bit secret for ISNs; random by default (tests fix it). */
+  /** 128-bit secret for ISNs, timestamp offsets and port choice; random by default (tests fix it). */
   secret?: Uint8Array;
+  /**
+   * net.ipv4.tcp_tw_reuse: may connect() take over a 4-tuple in TIME-WAIT? 0 never, 1 always,
+   * 2 (Linux's default) on loopback only; in every case the old connection must have used
+   * timestamps and be at least 1 s old.
+   */
+  tcpTwReuse?: 0 | 1 | 2;
 }
 
 export class TcpLayer {
@@ -48,9 +58,15 @@ export class TcpLayer {
   readonly listeners = new Map<string, Listener>();
   private readonly touchedEndpoints = new Set<TcpEndpoint>();
   private readonly touchedListeners = new Set<Listener>();
-  private readonly secret: Uint8Array;
   private readonly somaxconn: number;
   private readonly portRange: [number, number];
+  private readonly isns: InitialSequenceNumbers;
+  private readonly ports: EphemeralPorts;
+  readonly bindings: BindTable;
+  private readonly endpointBindings = new Map<TcpEndpoint, { binding: Binding | undefined; reuseAddress: boolean; timeWait: boolean }>();
+  private readonly listenerBindings = new Map<Listener, Binding>();
+  /** net.ipv4.tcp_tw_reuse, changeable while running as the sysctl is. */
+  tcpTwReuse: 0 | 1 | 2;
   /** Counters of connections that are gone, so the totals never go down. */
   private readonly retired: TcpCounters = newCounters();
 
@@ -61,27 +77,41 @@ export class TcpLayer {
     private readonly send: (packet: Uint8Array) => void,
     private readonly options: TcpLayerOptions = {},
   ) {
-    this.secret = options.secret ?? randomBytes(16);
+    const secret = options.secret ?? randomBytes(16);
+    this.tcpTwReuse = options.tcpTwReuse ?? 2;
     this.somaxconn = options.somaxconn ?? DEFAULT_SOMAXCONN;
     this.portRange = options.ipLocalPortRange ?? [32768, 60999];
+    // Three keys from one secret, so a test that fixes the secret fixes everything.
+    const derive = (n: number) => Uint8Array.from(secret, (b, i) => (b + n * 31 + i) & 0xff);
+    this.isns = new InitialSequenceNumbers({ isnSecret: secret, tsSecret: derive(1) });
+    this.ports = new EphemeralPorts({ ipLocalPortRange: this.portRange, secret: derive(2) });
+    this.bindings = new BindTable(this.ports);
   }
 
   // ------------------------------------------------------------------------------------------
   // Socket calls
 
-  /** listen(): EADDRINUSE when the port is taken (see bind rules in DESIGN.md). */
-  listen(options: { address?: IpAddress; family?: 4 | 6; port: number; backlog?: number }): Listener {
+  /**
+   * listen(): binds the port with Linux's rules (src/stack/bind-table.ts: EADDRINUSE when an
+   * overlapping socket holds it, unless both have SO_REUSEADDR and it is not listening, so a
+   * TIME-WAIT connection blocks a listener without `reuseAddress`), then listens.
+   */
+  listen(options: { address?: IpAddress; family?: 4 | 6; port: number; backlog?: number; reuseAddress?: boolean }): Listener {
     const family = options.address !== undefined ? ipFamily(options.address) : (options.family ?? 4);
     if (options.address !== undefined && !this.addresses.some((a) => ipEquals(a, options.address!))) {
       throw new StackError('EADDRNOTAVAIL', `cannot listen on an address the stack does not have; its addresses are set when the stack is created`);
     }
-    const key = listenKey(options.address, options.port, family);
-    const wildcard = listenKey(undefined, options.port, family);
-    if (this.listeners.has(key) || this.listeners.has(wildcard) || (options.address === undefined && this.portListenedOn(options.port, family))) {
-      throw new StackError('EADDRINUSE', `port ${options.port} already has a listener: close it first or pick another port`);
+    const reuseAddress = options.reuseAddress ?? false;
+    const bound = this.bindings.bind({ address: options.address, family, port: options.port, reuseAddress, v6only: true });
+    if (!bound.ok) throw new StackError(bound.code, bound.message);
+    const listening = this.bindings.listen(bound.binding);
+    if (!listening.ok) {
+      this.bindings.release(bound.binding);
+      throw new StackError(listening.code, listening.message);
     }
-    const listener = new Listener({ address: options.address, family, port: options.port, backlog: options.backlog ?? 511, somaxconn: this.somaxconn });
-    this.listeners.set(key, listener);
+    const listener = new Listener({ address: options.address, family, port: bound.binding.port, backlog: options.backlog ?? 511, somaxconn: this.somaxconn, reuseAddress });
+    this.listeners.set(listenKey(options.address, listener.port, family), listener);
+    this.listenerBindings.set(listener, bound.binding);
     return listener;
   }
 
@@ -89,6 +119,9 @@ export class TcpLayer {
   unlisten(listener: Listener, now: number): void {
     listener.closed = true;
     for (const [key, l] of this.listeners) if (l === listener) this.listeners.delete(key);
+    const binding = this.listenerBindings.get(listener);
+    if (binding) this.bindings.release(binding);
+    this.listenerBindings.delete(listener);
     for (const ep of [...listener.synQueue, ...listener.acceptQueue]) {
       ep.connection.abort(now);
       this.touch(ep);
@@ -98,30 +131,82 @@ export class TcpLayer {
     this.flush();
   }
 
-  /** connect(): an ephemeral port (EADDRNOTAVAIL when none is free), then the SYN. */
+  /**
+   * connect(): an ephemeral port chosen as Linux's __inet_hash_connect does (EADDRNOTAVAIL when
+   * none is free toward this destination; a 4-tuple in TIME-WAIT may be taken over under
+   * tcpTwReuse), then the SYN.
+   */
   connect(options: { remoteAddress: IpAddress; remotePort: number; localAddress?: IpAddress; localPort?: number }, now: number): TcpEndpoint {
     const family = ipFamily(options.remoteAddress);
     const localAddress = options.localAddress ?? this.addresses.find((a) => ipFamily(a) === family);
     if (localAddress === undefined) throw new StackError('EAFNOSUPPORT', `the stack has no IPv${family} address to connect from: give it one when it is created`);
-    const localPort = options.localPort ?? this.ephemeralPort(localAddress, options.remoteAddress, options.remotePort);
-    const key = fourTupleKey(localAddress, localPort, options.remoteAddress, options.remotePort);
-    if (this.connections.has(key)) throw new StackError('EADDRINUSE', `a connection from port ${localPort} to the same remote already exists: use another local port`);
+    const remoteAddress = options.remoteAddress;
+    const remotePort = options.remotePort;
+    const keyFor = (port: number) => fourTupleKey(localAddress, port, remoteAddress, remotePort);
+    let localPort = options.localPort;
+    let reused: TcpEndpoint | undefined;
+    if (localPort === undefined) {
+      const choice = this.ports.connectPort(localAddress, remoteAddress, remotePort, {
+        isBound: (port) => this.bindings.isBound(port),
+        isInUse: (port) => this.connections.has(keyFor(port)),
+        mayReuseTimeWait: (port) => this.timeWaitReusable(this.connections.get(keyFor(port)), now),
+      });
+      if (!choice.ok) throw new StackError('EADDRNOTAVAIL', `${choice.message}`);
+      localPort = choice.port;
+      if (choice.reusesTimeWait) reused = this.connections.get(keyFor(localPort));
+    } else if (this.connections.has(keyFor(localPort))) {
+      const existing = this.connections.get(keyFor(localPort))!;
+      if (!this.timeWaitReusable(existing, now)) {
+        throw new StackError('EADDRNOTAVAIL', `a connection from port ${localPort} to the same remote already exists: use another local port`);
+      }
+      reused = existing;
+    }
+    let iss: number | undefined;
+    if (reused) {
+      // Linux tcp_twsk_unique: take over the TIME-WAIT 4-tuple with write_seq = tw_snd_nxt + 65537.
+      iss = seqAdd(reused.connection.sndNxt, 65537) || 1;
+      this.counters.inc('TcpExtTWRecycled');
+      this.remove(reused);
+    }
     const local = { address: localAddress, port: localPort };
-    const remote = { address: options.remoteAddress, port: options.remotePort };
-    const connection = Connection.connect({ local, remote, iss: this.isn(local.address, local.port, remote.address, remote.port, now), now, mss: this.mss(family), config: this.options.tcp, events: this.sinkFor(local, remote) });
-    const ep = new TcpEndpoint(key, connection, local, remote);
-    this.connections.set(key, ep);
+    const remote = { address: remoteAddress, port: remotePort };
+    const connection = Connection.connect({
+      local,
+      remote,
+      iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
+      now,
+      mss: this.mss(family),
+      config: this.options.tcp,
+      tsOffset: this.isns.tsOffset(local.address, remote.address),
+      events: this.sinkFor(local, remote),
+    });
+    const ep = new TcpEndpoint(keyFor(localPort), connection, local, remote);
+    this.connections.set(ep.key, ep);
+    this.endpointBindings.set(ep, { binding: this.bindings.addConnection(localAddress, localPort, false), reuseAddress: false, timeWait: false });
     this.touch(ep);
     this.flush();
     return ep;
   }
 
+  /**
+   * tcp_tw_reuse (Linux tcp_twsk_unique): a 4-tuple in TIME-WAIT may be reused by connect()
+   * when the policy allows it here, the old connection used timestamps (so PAWS keeps its old
+   * duplicates out of the new one), and it has been in TIME-WAIT for at least 1 s.
+   */
+  private timeWaitReusable(ep: TcpEndpoint | undefined, now: number): boolean {
+    if (!ep || ep.connection.stateName !== 'TIME-WAIT') return false;
+    let policy = this.tcpTwReuse;
+    if (policy === 2 && !isLoopback(ep.local.address) && !isLoopback(ep.remote.address)) policy = 0;
+    const record = ep.connection.timeWaitRecord();
+    if (policy === 0 || record?.tsRecent === undefined) return false;
+    const st = ep.connection.state;
+    return st.name === 'TIME-WAIT' && now >= st.enteredAt + 1000;
+  }
+
   /** A port for listen({ port: 0 }): free of listeners and connections, from ip_local_port_range. */
   freeListenPort(family: 4 | 6): number {
-    const used = new Set<number>();
-    for (const ep of this.connections.values()) used.add(ep.local.port);
     const [low, high] = this.portRange;
-    for (let port = low; port <= high; port++) if (!used.has(port) && !this.portListenedOn(port, family)) return port;
+    for (let port = low; port <= high; port++) if (!this.bindings.isHeld(port) && !this.portListenedOn(port, family)) return port;
     throw new StackError('EADDRNOTAVAIL', `no free port in ip_local_port_range ${low}-${high} to listen on: give a port or widen the range`);
   }
 
@@ -207,13 +292,16 @@ export class TcpLayer {
     const connection = Connection.acceptSyn(syn, {
       local,
       remote,
-      iss: iss ?? this.isn(local.address, local.port, remote.address, remote.port, now),
+      iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
       now,
       mss: this.mss(ipFamily(local.address)),
       config: this.options.tcp,
+      tsOffset: this.isns.tsOffset(local.address, remote.address),
       events: this.sinkFor(local, remote),
     });
     const ep = new TcpEndpoint(key, connection, local, remote);
+    // An accepted connection holds its listener's port, with the listener's SO_REUSEADDR.
+    this.endpointBindings.set(ep, { binding: this.bindings.addConnection(local.address, local.port, listener.reuseAddress), reuseAddress: listener.reuseAddress, timeWait: false });
     ep.listener = listener;
     ep.queue = 'syn';
     listener.synQueue.add(ep);
@@ -257,6 +345,14 @@ export class TcpLayer {
 
   private afterEvent(ep: TcpEndpoint): void {
     const state = ep.connection.stateName;
+    const hold = this.endpointBindings.get(ep);
+    if (hold && state === 'TIME-WAIT' && !hold.timeWait) {
+      // The socket is gone; its TIME-WAIT keeps holding the port (inet_twsk_bind_unhash later).
+      if (hold.binding) this.bindings.release(hold.binding);
+      hold.binding = undefined;
+      hold.timeWait = true;
+      this.bindings.addTimeWait(ep.local.address, ep.local.port, hold.reuseAddress);
+    }
     const listener = ep.listener;
     if (listener && ep.queue === 'syn' && state !== 'SYN-RECEIVED') {
       listener.synQueue.delete(ep);
@@ -277,6 +373,12 @@ export class TcpLayer {
 
   private remove(ep: TcpEndpoint): void {
     if (this.connections.get(ep.key) === ep) this.connections.delete(ep.key);
+    const hold = this.endpointBindings.get(ep);
+    if (hold) {
+      if (hold.binding) this.bindings.release(hold.binding);
+      if (hold.timeWait) this.bindings.removeTimeWait(ep.local.address, ep.local.port, hold.reuseAddress);
+      this.endpointBindings.delete(ep);
+    }
     const listener = ep.listener;
     if (listener) {
       listener.synQueue.delete(ep);
@@ -330,34 +432,11 @@ export class TcpLayer {
     return this.mtu - (family === 4 ? 40 : 60);
   }
 
-  /**
-   * RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a timer
-   * ticking every 4 µs, F a keyed hash (here SHA-256 of the secret and the 4-tuple).
-   */
-  private isn(localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number, now: number): number {
-    const h = createHash('sha256').update(this.secret).update(fourTupleKey(localAddress, localPort, remoteAddress, remotePort)).digest();
-    return (h.readUInt32BE(0) + Math.floor(now * 250)) >>> 0;
-  }
+}
 
-  /**
-   * An ephemeral port in ip_local_port_range unused toward this remote (RFC 6056 §3.3.3-style:
-   * a keyed-hash starting point per destination, then the next free one); EADDRNOTAVAIL when
-   * every port toward it is taken (connections in TIME-WAIT included).
-   */
-  private ephemeralPort(localAddress: IpAddress, remoteAddress: IpAddress, remotePort: number): number {
-    const [low, high] = this.portRange;
-    const count = high - low + 1;
-    const h = createHash('sha256').update(this.secret).update(`${fourTupleKey(localAddress, 0, remoteAddress, remotePort)}`).digest();
-    const offset = h.readUInt32BE(0) % count;
-    for (let i = 0; i < count; i++) {
-      const port = low + ((offset + i) % count);
-      if (!this.connections.has(fourTupleKey(localAddress, port, remoteAddress, remotePort)) && !this.portListenedOn(port, ipFamily(localAddress))) return port;
-    }
-    throw new StackError(
-      'EADDRNOTAVAIL',
-      `no free local port toward this remote in ip_local_port_range ${low}-${high}: widen the range, enable tcpTwReuse, or wait for TIME-WAIT to end`,
-    );
-  }
+function isLoopback(address: IpAddress): boolean {
+  if (typeof address === 'number') return address >>> 24 === 127;
+  return address.every((b, i) => b === (i === 15 ? 1 : 0));
 }
 
 function copyAddress(address: IpAddress): IpAddress {

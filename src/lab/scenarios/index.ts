@@ -9,7 +9,9 @@ import { halfClose } from './half-close.js';
 import { handshake } from './handshake.js';
 import { lastAck } from './last-ack.js';
 import { ping } from './ping.js';
+import { portExhaustion } from './port-exhaustion.js';
 import { reset } from './reset.js';
+import { reuseaddr } from './reuseaddr.js';
 import { synRecv } from './syn-recv.js';
 import { synSent } from './syn-sent.js';
 import { timeWait } from './time-wait.js';
@@ -28,9 +30,11 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   backlog,
   curlTimeout,
   timeWaitPileup,
+  portExhaustion,
+  reuseaddr,
   reset,
   halfClose,
 ];
 
 /** DESIGN.md's scenarios that are not written yet (the tour says so). */
-export const SCENARIOS_TO_COME: readonly string[] = ['simultaneous-open', 'closing', 'port-exhaustion', 'lost-duplicate', 'last-ack-lost', 'reuseaddr'];
+export const SCENARIOS_TO_COME: readonly string[] = ['simultaneous-open', 'closing', 'lost-duplicate', 'last-ack-lost'];

@@ -132,4 +132,82 @@ describe('TCP between two stacks', () => {
     expect(() => h.b.listen({ port: 80, address: '10.0.0.2' })).toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
     expect(h.b.listen({ port: 80, family: 6 }).port).toBe(80);
   });
+
+  it('tcpTwReuse with timestamps: after 1 s in TIME-WAIT, a 4-tuple is taken over (ISN = old SND.NXT + 65537)', () => {
+    const h = twoHosts({ ipLocalPortRange: [40000, 40009], tcpTwReuse: 1 });
+    const listener = h.b.listen({ port: 80 });
+    const closed: { port: number; sndNxt: number }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const c = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
+      h.run(h.now + 5);
+      const s = h.b.tcp.accept(listener)!;
+      c.connection.close(h.now);
+      h.a.tcp.afterUserCall(c);
+      h.run(h.now + 5);
+      s.connection.close(h.now);
+      h.b.tcp.afterUserCall(s);
+      h.run(h.now + 5);
+      closed.push({ port: c.local.port, sndNxt: c.connection.sndNxt });
+    }
+    // Younger than 1 s: not yet.
+    expect(() => h.a.connect({ host: '10.0.0.2', port: 80 }, h.now)).toThrow(expect.objectContaining({ code: 'EADDRNOTAVAIL' }));
+    h.run(h.now + 1_000);
+    const again = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
+    const old = closed.find((c) => c.port === again.local.port)!;
+    expect(again.connection.iss).toBe((old.sndNxt + 65537) >>> 0);
+    expect(h.a.counters.get('TcpExtTWRecycled')).toBe(1);
+    h.run(h.now + 10);
+    expect(again.connection.stateName).toBe('ESTABLISHED');
+  });
+
+  it('tcpTwReuse 2 (Linux default) reuses only on loopback: EADDRNOTAVAIL between two hosts', () => {
+    const h = twoHosts({ ipLocalPortRange: [40000, 40001] });
+    const listener = h.b.listen({ port: 80 });
+    for (let i = 0; i < 2; i++) {
+      const c = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
+      h.run(h.now + 5);
+      const s = h.b.tcp.accept(listener)!;
+      c.connection.close(h.now);
+      h.a.tcp.afterUserCall(c);
+      s.connection.close(h.now);
+      h.b.tcp.afterUserCall(s);
+      h.run(h.now + 5);
+    }
+    h.run(h.now + 2_000);
+    expect(() => h.a.connect({ host: '10.0.0.2', port: 80 }, h.now)).toThrow(expect.objectContaining({ code: 'EADDRNOTAVAIL' }));
+  });
+
+  it('reuseaddr: a listener on a port whose connection sits in TIME-WAIT needs SO_REUSEADDR on both', () => {
+    for (const reuse of [false, true]) {
+      const h = twoHosts();
+      const listener = h.b.listen({ port: 80, reuseAddress: reuse });
+      const c = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
+      h.run(h.now + 5);
+      const s = h.b.tcp.accept(listener)!;
+      // The server closes first: its side of the connection goes to TIME-WAIT on port 80.
+      s.connection.close(h.now);
+      h.b.tcp.afterUserCall(s);
+      h.run(h.now + 5);
+      c.connection.close(h.now);
+      h.a.tcp.afterUserCall(c);
+      h.run(h.now + 5);
+      expect(s.connection.stateName).toBe('TIME-WAIT');
+      h.b.tcp.unlisten(listener, h.now);
+      if (reuse) expect(h.b.listen({ port: 80, reuseAddress: true }).port).toBe(80);
+      else expect(() => h.b.listen({ port: 80, reuseAddress: true })).toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
+      // Once TIME-WAIT is over, the port is free either way.
+      h.run(h.now + 60_000);
+      if (!reuse) expect(h.b.listen({ port: 80 }).port).toBe(80);
+    }
+  });
+
+  it('gives each connection its own timestamp offset (RFC 7323 §5.4): TSval is not the clock', () => {
+    const h = twoHosts();
+    h.b.listen({ port: 80 });
+    h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
+    h.run(5);
+    const syn = h.log.find((l) => l.includes('Flags [S]'))!;
+    const tsval = Number(/TS val (\d+)/.exec(syn)![1]);
+    expect(tsval).not.toBe(0);
+  });
 });
