@@ -139,6 +139,11 @@ export class KernelPeer {
     return { received: r.received as number, sha256: r.sha256 as string };
   }
 
+  /** SO_ERROR: what the kernel recorded on the socket (ECONNRESET after a RST), or undefined. */
+  async socketError(s: PeerSocket): Promise<string | undefined> {
+    return ((await this.call('sockerr', { sock: s.sock })).error_code as string | null) ?? undefined;
+  }
+
   async shutdown(s: PeerSocket, how: 'rd' | 'wr' | 'rdwr' = 'wr'): Promise<void> {
     await this.call('shutdown', { sock: s.sock, how });
   }

@@ -67,6 +67,8 @@ export class TcpLayer {
   private readonly listenerBindings = new Map<Listener, Binding>();
   /** net.ipv4.tcp_tw_reuse, changeable while running as the sysctl is. */
   tcpTwReuse: 0 | 1 | 2;
+  /** The tunables new connections get (src/tcp/config.ts); `configure` changes them. */
+  private tcp: Partial<TcpConfig>;
   /** Counters of connections that are gone, so the totals never go down. */
   private readonly retired: TcpCounters = newCounters();
 
@@ -79,6 +81,7 @@ export class TcpLayer {
   ) {
     const secret = options.secret ?? randomBytes(16);
     this.tcpTwReuse = options.tcpTwReuse ?? 2;
+    this.tcp = { ...options.tcp };
     this.somaxconn = options.somaxconn ?? DEFAULT_SOMAXCONN;
     this.portRange = options.ipLocalPortRange ?? [32768, 60999];
     // Three keys from one secret, so a test that fixes the secret fixes everything.
@@ -176,7 +179,7 @@ export class TcpLayer {
       iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
       now,
       mss: this.mss(family),
-      config: this.options.tcp,
+      config: this.tcp,
       tsOffset: this.isns.tsOffset(local.address, remote.address),
       events: this.sinkFor(local, remote),
     });
@@ -208,6 +211,11 @@ export class TcpLayer {
     const [low, high] = this.portRange;
     for (let port = low; port <= high; port++) if (!this.bindings.isHeld(port) && !this.portListenedOn(port, family)) return port;
     throw new StackError('EADDRNOTAVAIL', `no free port in ip_local_port_range ${low}-${high} to listen on: give a port or widen the range`);
+  }
+
+  /** Change the tunables of connections opened from now on, like `sysctl -w` (e.g. msl). */
+  configure(tcp: Partial<TcpConfig>): void {
+    this.tcp = { ...this.tcp, ...tcp };
   }
 
   /** Endpoints and listeners something happened to since the last call. */
@@ -295,7 +303,7 @@ export class TcpLayer {
       iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
       now,
       mss: this.mss(ipFamily(local.address)),
-      config: this.options.tcp,
+      config: this.tcp,
       tsOffset: this.isns.tsOffset(local.address, remote.address),
       events: this.sinkFor(local, remote),
     });

@@ -38,8 +38,15 @@ function exec(ns: string, argv: string[]): string {
 
 describeTun('tcplab serve', () => {
   let child: ChildProcess | undefined;
+  let childNs: string | undefined;
   afterEach(() => {
-    if (child?.pid !== undefined && child.exitCode === null) child.kill('SIGKILL');
+    // A test that failed before stopping the server: kill it, and remove the namespace it made.
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      if (childNs) execFileSync('ip', ['netns', 'del', childNs], { stdio: 'ignore' });
+    }
+    child = undefined;
+    childNs = undefined;
   });
 
   it('serves http, prints how to reach it, and cleans up on SIGTERM', async () => {
@@ -47,6 +54,7 @@ describeTun('tcplab serve', () => {
     const s = startServe(['--port', '8080', '--app', 'http']);
     child = s.child;
     const ns = await s.ready;
+    childNs = ns;
     expect(s.output()).toContain('listening on 10.77.0.2:8080');
     expect(s.output()).toContain(`ip netns exec ${ns} curl http://10.77.0.2:8080/`);
     expect(exec(ns, ['curl', '-s', '--max-time', '10', 'http://10.77.0.2:8080/x'])).toBe('hello from tcplab: GET /x\n');
@@ -60,6 +68,7 @@ describeTun('tcplab serve', () => {
     const s = startServe(['--port', '50000', '--backlog', '1', '--no-accept']);
     child = s.child;
     const ns = await s.ready;
+    childNs = ns;
     // The seed's client, three times, each left open (non-blocking connect, then wait).
     const client = `
 import socket, time, sys
@@ -70,13 +79,13 @@ for i in range(3):
 time.sleep(3.5)
 `;
     const py = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', client]);
+    const exitedPy = new Promise((r) => py.once('exit', r));
     await new Promise((r) => setTimeout(r, 1500));
-    const rows = parseSs(exec(ns, ['ss', '-tan', '-o', 'dport = :50000']));
-    const states = rows.map((r) => r.state).sort();
-    expect(states).toEqual(['ESTAB', 'ESTAB', 'SYN-SENT']);
-    const synSent = rows.find((r) => r.state === 'SYN-SENT')!;
-    expect(synSent.timer?.name).toBe('on');
-    await new Promise((r) => py.once('exit', r));
+    const rows = () => parseSs(exec(ns, ['ss', '-tan', '-o', 'dport = :50000']));
+    await expect.poll(() => rows().map((r) => r.state).sort(), { timeout: 2000, interval: 50 }).toEqual(['ESTAB', 'ESTAB', 'SYN-SENT']);
+    // The third SYN is being retransmitted: its retransmission timer runs.
+    await expect.poll(() => rows().find((r) => r.state === 'SYN-SENT')?.timer?.name, { timeout: 2000, interval: 50 }).toBe('on');
+    await exitedPy;
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGINT');
     await exited;

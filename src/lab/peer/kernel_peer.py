@@ -160,6 +160,12 @@ def op_recv_all(cmd):
     return {"received": got, "sha256": h.hexdigest()}
 
 
+def op_sockerr(cmd):
+    """SO_ERROR: the error the kernel recorded on the socket (e.g. a RST received), or none."""
+    err = lookup(cmd).getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    return {"error_code": errno.errorcode.get(err, str(err)) if err else None}
+
+
 def op_shutdown(cmd):
     how = {"rd": socket.SHUT_RD, "wr": socket.SHUT_WR, "rdwr": socket.SHUT_RDWR}[cmd.get("how", "wr")]
     lookup(cmd).shutdown(how)
@@ -196,6 +202,7 @@ OPS = {
     "send_pattern": op_send_pattern,
     "recv": op_recv,
     "recv_all": op_recv_all,
+    "sockerr": op_sockerr,
     "shutdown": op_shutdown,
     "close": op_close,
     "quit": op_quit,

@@ -2,16 +2,19 @@
 import type { ScenarioDefinition } from '../scenario.js';
 import { backlog } from './backlog.js';
 import { closeWait } from './close-wait.js';
+import { closing } from './closing.js';
 import { curlTimeout } from './curl-timeout.js';
 import { finWait1 } from './fin-wait-1.js';
 import { finWait2 } from './fin-wait-2.js';
 import { halfClose } from './half-close.js';
 import { handshake } from './handshake.js';
 import { lastAck } from './last-ack.js';
+import { lastAckLost } from './last-ack-lost.js';
 import { ping } from './ping.js';
 import { portExhaustion } from './port-exhaustion.js';
 import { reset } from './reset.js';
 import { reuseaddr } from './reuseaddr.js';
+import { simultaneousOpen } from './simultaneous-open.js';
 import { synRecv } from './syn-recv.js';
 import { synSent } from './syn-sent.js';
 import { timeWait } from './time-wait.js';
@@ -22,11 +25,14 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   handshake,
   synSent,
   synRecv,
+  simultaneousOpen,
   closeWait,
   finWait2,
   finWait1,
   lastAck,
+  closing,
   timeWait,
+  lastAckLost,
   backlog,
   curlTimeout,
   timeWaitPileup,
@@ -37,4 +43,4 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
 ];
 
 /** DESIGN.md's scenarios that are not written yet (the tour says so). */
-export const SCENARIOS_TO_COME: readonly string[] = ['simultaneous-open', 'closing', 'lost-duplicate', 'last-ack-lost'];
+export const SCENARIOS_TO_COME: readonly string[] = ['lost-duplicate'];
