@@ -23,6 +23,16 @@
  * - close() with unread data sends RST (tcp_close); data after close() in FIN-WAIT-1/2 → RST.
  * - An ACK of new data whose TSecr predates the last RTO gives no RTT sample (Linux takes it):
  *   see newlyAcked.
+ * - Challenge ACKs and out-of-window duplicate ACKs share one 500 ms per-socket limit
+ *   (tp->last_oow_ack_time); a RST at RCV.NXT − 1 after the peer's FIN resets
+ *   (tcp_reset_check); an orphaned FIN-WAIT-2 behaves as Linux's FIN_WAIT2 timewait socket.
+ * - Delayed ACKs as tcp_event_data_recv / tcp_send_delayed_ack: quick ACKs (again after an idle
+ *   RTO, or a duplicate segment), interactive (ping-pong) mode, the ato bounded by SRTT, an
+ *   immediate ACK for a FIN when no data was ever received (ato 0).
+ * - SND.WND = 0 under data in flight: retransmissions are zero-window probes that do not count
+ *   toward tcp_retries2 (tcp_retransmit_timer, tcp_rtx_probe0_timed_out).
+ * - Passive SYN-RECEIVED is Linux's request socket (tcp_check_req): a bad ACK gets RST first, an
+ *   in-window RST or new SYN drops it, a retransmitted SYN restarts the SYN-ACK timer.
  */
 
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../wire/seq.js';
@@ -78,6 +88,10 @@ export interface ConnectionOptions {
 
 /** Linux's net.ipv4.tcp_invalid_ratelimit: out-of-window duplicate ACKs, at most one per 500 ms. */
 const OOW_ACK_INTERVAL = 500;
+/** Linux TCP_PAWS_MSL: in TIME-WAIT a RST escapes PAWS once TS.Recent is this old. */
+const TCP_PAWS_MSL = 60_000;
+/** Linux TCP_TIMEWAIT_LEN: an orphaned FIN-WAIT-2 spends at most this long as a timewait socket. */
+const TCP_TIMEWAIT_LEN = 60_000;
 
 export class Connection {
   readonly local: Endpoint;
@@ -147,6 +161,14 @@ export class Connection {
   private rtxAttempts = 0;
   /** Linux tp->retrans_stamp: the first retransmission, for the tcp_retries2 budget. */
   private firstRetransmitAt = 0;
+  /** Linux tp->bytes_acked: sequence space acknowledged so far (the SYN counts on an active
+   *  open, as tcp_ack processes the SYN-ACK; a passive child starts at 0). */
+  private bytesAckedTotal = 0;
+  /** Linux tp->rcv_tstamp: when the last acceptable ACK arrived. */
+  private lastAckRcvdAt: number;
+  /** The first retransmission of the data now at SND.UNA (Linux retrans_stamp, which zero-window
+   *  retransmissions set too); cleared when new data is ACKed. */
+  private retransStamp: number | undefined;
   private firstSynAt: number;
   private readonly synSchedule: SynSchedule;
   private readonly synAckSchedule: SynAckSchedule;
@@ -159,9 +181,16 @@ export class Connection {
   // ACK engine.
   private ackNow = false;
   private quickAcks = 0;
+  /** Linux interactive mode (icsk_ack.pingpong, tcp_pingpong_thresh = 1): data we send within
+   *  the ato of data received turns quick ACKs off, so ACKs wait to ride on the answers. */
+  private pingpong = false;
+  /** The pending immediate ACK is owed to quick ACK mode alone (a FIN in the same segment turns
+   *  ping-pong mode on before Linux decides, so it becomes a delayed ACK). */
+  private ackNowIsQuick = false;
   private ato: number;
   private lastDataAt: number | undefined;
-  private lastChallengeAt = Number.NEGATIVE_INFINITY;
+  /** Linux tp->last_oow_ack_time: the last out-of-window duplicate ACK or challenge ACK; both
+   *  are limited by this one per-socket stamp (tcp_oow_rate_limited, tcp_send_challenge_ack). */
   private lastOowAckAt = Number.NEGATIVE_INFINITY;
   /** A duplicate to report in the next ACK (RFC 2883 D-SACK). */
   private pendingDsack: SackBlock | undefined;
@@ -175,12 +204,18 @@ export class Connection {
   private rtxIsProbe = false;
   /** RFC 8985 §7.3 TLP.end_seq (Linux tlp_high_seq): a probe is out until this is ACKed. */
   private tlpHighSeq: number | undefined;
+  /** Where the most recently sent new segment began: the "last segment" a loss probe repeats. */
+  private lastSegStart: number;
 
 
   /** TCP_NODELAY and SO_KEEPALIVE / TCP_KEEPIDLE: socket options, so they can change. */
   private noDelay: boolean;
   private keepalive: boolean;
   private keepaliveTime: number;
+
+  /** Orphaned FIN-WAIT-2 with tcp_fin_timeout above TCP_TIMEWAIT_LEN: until this time Linux
+   *  waits on the keepalive timer, then in a FIN_WAIT2 timewait socket (see activeTimer). */
+  private orphanKeepaliveUntil: number | undefined;
 
   /** The application closed: nobody will read (orphan in Linux terms). */
   orphaned = false;
@@ -201,6 +236,7 @@ export class Connection {
     this.sndMax = this.iss;
     this.bufSeq = seqAdd(this.iss, 1);
     this.sndSml = this.iss;
+    this.lastSegStart = this.bufSeq;
     this.ourMss = o.mss;
     this.tsOffset = o.tsOffset ?? 0;
     this.sndBuf = new SendBuffer(this.config.sendBufferSize);
@@ -215,6 +251,7 @@ export class Connection {
     };
     this.synAckSchedule = { synackRetries: this.config.tcpSynackRetries, rtoInitial: this.config.rtoInitial, rtoMax: this.config.rtoMax };
     this.firstSynAt = o.now;
+    this.lastAckRcvdAt = o.now;
     this.cc = this.makeCongestionControl(o.mss);
     this.ato = this.config.delackMin;
     this.noDelay = this.config.noDelay;
@@ -349,16 +386,24 @@ export class Connection {
 
   /**
    * The timer `ss -o` shows for this socket, Linux's names: 'on' (retransmission), 'persist'
-   * (zero-window probe), 'keepalive' (also FIN-WAIT-2's orphan timer, as in Linux), 'timewait';
-   * with the retransmissions or probes so far. Undefined when none runs (a delayed ACK alone is
-   * not shown, as in ss).
+   * (zero-window probe), 'keepalive', 'timewait'; with the retransmissions or probes so far.
+   * Undefined when none runs (a delayed ACK alone is not shown, as in ss).
+   *
+   * An orphaned FIN-WAIT-2 shows 'timewait' as on Linux (`timer:(timewait,59sec,0)`, captured
+   * on 6.18): tcp_rcv_state_process and tcp_close hand it to tcp_time_wait(sk, TCP_FIN_WAIT2,
+   * tmo) when tcp_fin_time() <= TCP_TIMEWAIT_LEN; a longer timeout runs on the keepalive timer
+   * until the last 60 s. `now` tells the two phases apart (without it: the phase at entry).
    */
-  activeTimer(): { kind: 'on' | 'persist' | 'keepalive' | 'timewait'; expiresAt: number; count: number } | undefined {
+  activeTimer(now?: number): { kind: 'on' | 'persist' | 'keepalive' | 'timewait'; expiresAt: number; count: number } | undefined {
     const st = this.st;
     if (st.name === 'TIME-WAIT') return { kind: 'timewait', expiresAt: st.expiresAt, count: 0 };
     if (this.timers.rtx !== undefined) return { kind: 'on', expiresAt: this.timers.rtx, count: this.rtxAttempts };
     if (this.timers.persist !== undefined) return { kind: 'persist', expiresAt: this.timers.persist, count: this.probesOut };
-    if (st.name === 'FIN-WAIT-2' && st.orphanDeadline !== undefined) return { kind: 'keepalive', expiresAt: st.orphanDeadline, count: 0 };
+    if (st.name === 'FIN-WAIT-2' && st.orphanDeadline !== undefined) {
+      const until = this.orphanKeepaliveUntil;
+      if (until !== undefined && (now === undefined || now < until)) return { kind: 'keepalive', expiresAt: until, count: 0 };
+      return { kind: 'timewait', expiresAt: st.orphanDeadline, count: 0 };
+    }
     if (this.timers.keepalive !== undefined) return { kind: 'keepalive', expiresAt: this.timers.keepalive, count: this.keepaliveProbes };
     return undefined;
   }
@@ -446,7 +491,7 @@ export class Connection {
       return;
     }
     if (name === 'FIN-WAIT-2') {
-      this.st = { name: 'FIN-WAIT-2', orphanDeadline: now + this.finTimeout() };
+      this.st = this.orphanFinWait2(now);
       return;
     }
     this.shutdownWrite(now);
@@ -548,6 +593,7 @@ export class Connection {
       // ACKed), change the connection state to ESTABLISHED, form an ACK segment
       // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
       this.sndUna = seg.ack;
+      this.bytesAckedTotal = 1;
       this.updateWindow(seg.window, seg.seq, seg.ack, true);
       this.synAcked(seg, now);
       this.setState({ name: 'ESTABLISHED' }, 'syn-ack', now);
@@ -576,6 +622,15 @@ export class Connection {
     const syn = (seg.flags & TCP_SYN) !== 0;
     const len = segmentLength(seg);
 
+    // Linux tcp_check_req, for a passive SYN-RECEIVED (a request socket): an ACK that does not
+    // acknowledge our SYN is answered with RST before anything else is looked at (a RST with
+    // such an ACK is dropped).
+    const passiveSynRcvd = this.st.name === 'SYN-RECEIVED' && this.st.passive;
+    if (passiveSynRcvd && (seg.flags & TCP_ACK) !== 0 && seg.ack !== seqAdd(this.iss, 1)) {
+      if (!rst) this.replyReset(seg);
+      return;
+    }
+
     // RFC 7323 §5.3 R1 (PAWS), before the sequence check: "If SEG.TSval < TS.Recent and if
     // TS.Recent is valid, then treat the arriving segment as not acceptable: Send an
     // acknowledgment in reply as specified in RFC 9293 ... and drop the segment." A RST is
@@ -593,6 +648,9 @@ export class Connection {
         this.lastOowAckAt = now;
         this.counters.retransSegs++;
         this.sendSynAck(now);
+        // "expires += tcp_reqsk_timeout(req); mod_timer_pending(&req->rsk_timer, expires)":
+        // the next timer-driven SYN-ACK is a full (backed-off) timeout from this one.
+        this.timers.rtx = now + synAckRetransmitTimeout(this.rtxAttempts, this.synAckSchedule);
       }
       return;
     }
@@ -619,6 +677,10 @@ export class Connection {
       if (!rst) {
         if (syn) this.challengeAck(now);
         else this.oowAck(seg, now);
+      } else if (this.resetCheck(seg.seq)) {
+        // Linux tcp_reset_check: after the peer's FIN, a RST one below RCV.NXT (sent with
+        // the FIN's sequence number) resets too.
+        this.resetByPeer(now);
       }
       return;
     }
@@ -626,6 +688,38 @@ export class Connection {
     // Anything acceptable from the peer proves it alive (Linux keepalive measures idle time from
     // the last segment received, tp->rcv_tstamp).
     if (this.keepalive) this.restartKeepalive(now);
+
+    // tcp_check_req: "second check the RST bit" and "fourth, check the SYN bit" without RFC
+    // 5961: any in-window RST drops the request quietly (back to LISTEN), and an in-window SYN
+    // other than the retransmitted one (whose SYN bit is "truncated") is answered with RST and
+    // drops it (embryonic_reset).
+    if (passiveSynRcvd) {
+      if (rst) {
+        this.resetByPeer(now);
+        return;
+      }
+      if (syn && seg.seq !== this.irs) {
+        this.replyReset(seg);
+        this.enterClosed('syn', now, undefined);
+        return;
+      }
+    }
+
+    // An orphaned FIN-WAIT-2 is, in Linux, a timewait socket in its FIN_WAIT2 substate, which
+    // tcp_timewait_state_process handles without RFC 5961: any in-window RST kills it ("if
+    // (th->rst) goto kill"), and an in-window SYN at or beyond RCV.NXT is answered with a RST
+    // (TCP_TW_RST) that also ends it.
+    if (this.inOrphanTimewait(now)) {
+      if (rst) {
+        this.resetByPeer(now);
+        return;
+      }
+      if (syn && seqGe(seg.seq, this.rcvNxt)) {
+        this.replyReset(seg);
+        this.enterClosed('syn', now, undefined);
+        return;
+      }
+    }
 
     // Second, check the RST bit (RFC 5961 §3.2): "If the RST bit is set and the sequence number
     // exactly matches the next expected sequence number (RCV.NXT), then TCP MUST reset the
@@ -692,7 +786,11 @@ export class Connection {
     // RFC 5961 §5.2: "If the ACK value is acceptable only if it is in the range of
     // ((SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT). All incoming segments whose ACK value
     // doesn't satisfy the above condition MUST be discarded and an ACK sent back."
-    if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUna, -this.maxSndWnd))) {
+    // Linux tcp_ack narrows MAX.SND.WND to what was ever acknowledged ("do not accept ACK for
+    // bytes we never sent": min(max_window, bytes_acked)), so on a young connection an ACK just
+    // below SND.UNA is already out of range.
+    const maxBack = Math.min(this.maxSndWnd, this.bytesAckedTotal);
+    if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUna, -maxBack))) {
       this.counters.ackOutOfRange++;
       this.challengeAck(now);
       return false;
@@ -700,6 +798,7 @@ export class Connection {
     // Linux tcp_ack: "Something worked": an acceptable ACK resets the probe count, so a peer
     // that keeps answering zero-window probes is never given up on.
     this.probesOut = 0;
+    this.lastAckRcvdAt = now;
     const oldWnd = this.sndWnd;
     const isDupCandidate =
       ack === this.sndUna && seg.payload.length === 0 && (seg.flags & (TCP_SYN | TCP_FIN)) === 0 && this.sndMax !== this.sndUna;
@@ -743,7 +842,7 @@ export class Connection {
       case 'FIN-WAIT-1':
         // "In addition to the processing for the ESTABLISHED state, if the FIN segment is now
         // acknowledged, then enter FIN-WAIT-2 and continue processing in that state."
-        if (finAcked) this.setState({ name: 'FIN-WAIT-2', orphanDeadline: this.orphaned ? now + this.finTimeout() : undefined }, 'ack', now);
+        if (finAcked) this.setState(this.orphaned ? this.orphanFinWait2(now) : { name: 'FIN-WAIT-2', orphanDeadline: undefined }, 'ack', now);
         break;
       case 'CLOSING':
         // "if the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise, ignore".
@@ -775,6 +874,7 @@ export class Connection {
     }
     this.sndUna = ack;
     this.counters.bytesAcked += acked;
+    this.bytesAckedTotal += acked;
 
     // RTT (RFC 6298 §3, RFC 7323 §4.1: with timestamps every ACK of new data is a valid sample
     // because TSecr names the transmission; without, Karn: only a segment never retransmitted).
@@ -794,6 +894,7 @@ export class Connection {
     if (sample !== undefined && sample >= 0) this.rttSample(sample, now, fromTs);
 
     this.rtxAttempts = 0;
+    this.retransStamp = undefined;
     this.probesOut = 0;
     // RFC 6298 (5.2) "When all outstanding data has been acknowledged, turn off the
     // retransmission timer." (5.3) "When an ACK is received that acknowledges new data,
@@ -933,7 +1034,9 @@ export class Connection {
     const advanced = r.advanced;
     const accepted = r.accepted;
     this.counters.bytesReceived += accepted;
-    if (advanced > 0) this.rcvSsthresh = Math.min(this.rcvSsthresh + 2 * advanced, this.rcvBuf.capacity);
+    // Linux tcp_event_data_recv: "if (skb->len >= 128) tcp_grow_window(...)": small segments
+    // (a request line, a keystroke) do not open the window further.
+    if (advanced > 0 && data.length >= 128) this.rcvSsthresh = Math.min(this.rcvSsthresh + 2 * advanced, this.rcvBuf.capacity);
 
     // Delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2 as Linux does it).
     // RFC 2883 §4: the first SACK block of the next ACK reports the duplicate (D-SACK).
@@ -942,6 +1045,8 @@ export class Connection {
       // A duplicate or out-of-order segment: ACK at once (RFC 5681 §4.2 "SHOULD send an
       // immediate duplicate ACK when an out-of-order segment arrives").
       this.ackNow = true;
+      // Linux tcp_data_queue: a retransmission of what we have means our ACK was lost.
+      if (accepted === 0 && !outOfOrder) this.enterQuickAckMode();
     } else if (hadOutOfOrder) {
       // "... and SHOULD send an immediate ACK when the incoming segment fills in all or part of
       // a gap in the sequence space."
@@ -957,25 +1062,57 @@ export class Connection {
     const cfg = this.config;
     if (this.lastDataAt === undefined) {
       // The first data packet: quick ACKs (tcp_incr_quickack), up to rcv_wnd / (2 × rcv_mss).
-      this.quickAcks = Math.min(cfg.quickAcks, Math.max(2, Math.floor(this.rcvWnd / (2 * this.rcvMss))));
+      this.quickAcks = this.quickAckCount();
       this.ato = cfg.delackMin;
     } else {
       // Linux adapts the delayed-ACK timeout (ato) to the gap between segments.
       const m = now - this.lastDataAt;
       if (m <= cfg.delackMin / 2) this.ato = this.ato / 2 + cfg.delackMin / 2;
       else if (m < this.ato) this.ato = Math.min(this.ato / 2 + m, this.rtt.rto);
-      else if (m > this.rtt.rto) this.quickAcks = Math.min(cfg.quickAcks, 2); // idle: quick ACKs again
+      else if (m > this.rtt.rto) {
+        // "Too long gap. Apparently sender failed to restart window, so that we send ACKs
+        // quickly": tcp_incr_quickack(sk, TCP_MAX_QUICKACKS), the same count as at the start.
+        this.quickAcks = Math.max(this.quickAcks, this.quickAckCount());
+      }
       this.ato = Math.min(Math.max(this.ato, cfg.delackMin), cfg.delackMax);
     }
     this.lastDataAt = now;
     // "More than one full frame received" since the last ACK, or quick ACK mode: ACK now
     // (RFC 5681 §4.2: "an ACK SHOULD be generated for at least every second full-sized
     // segment").
-    if (seqDiff(this.rcvBuf.rcvNxt, this.lastAckSent) > this.rcvMss || this.quickAcks > 0) {
+    // tcp_in_quickack_mode: quick ACKs left and not in ping-pong mode.
+    const fullFrames = seqDiff(this.rcvBuf.rcvNxt, this.lastAckSent) > this.rcvMss;
+    if (fullFrames || (this.quickAcks > 0 && !this.pingpong)) {
+      this.ackNowIsQuick = !fullFrames && !this.ackNow;
       this.ackNow = true;
       return;
     }
-    if (this.timers.delack === undefined) this.timers.delack = now + Math.round(this.ato);
+    if (this.timers.delack === undefined) this.timers.delack = now + Math.round(this.delackTimeout());
+  }
+
+  /** Linux tcp_enter_quickack_mode: quick ACKs again, out of ping-pong mode, ato deflated. */
+  private enterQuickAckMode(): void {
+    this.quickAcks = Math.max(this.quickAcks, this.quickAckCount());
+    this.pingpong = false;
+    this.ato = this.config.delackMin;
+  }
+
+  /** Linux tcp_incr_quickack: rcv_wnd / (2 × rcv_mss), at least 2, at most TCP_MAX_QUICKACKS. */
+  private quickAckCount(): number {
+    return Math.min(this.config.quickAcks, Math.max(2, Math.floor(this.rcvWnd / (2 * this.rcvMss))));
+  }
+
+  /**
+   * Linux tcp_send_delayed_ack: an ato above TCP_DELACK_MIN is bounded by the smoothed RTT
+   * ("If some rtt estimate is known, use it to bound delayed ack"), never below TCP_DELACK_MIN,
+   * and by TCP_DELACK_MAX.
+   */
+  private delackTimeout(): number {
+    const cfg = this.config;
+    let ato = this.ato;
+    const srtt = this.rtt.srtt;
+    if (ato > cfg.delackMin && srtt !== undefined) ato = Math.min(ato, Math.max(srtt, cfg.delackMin));
+    return Math.min(ato, cfg.delackMax);
   }
 
   /** Eighth step, once RCV.NXT reaches the FIN (immediately or when a gap fills). */
@@ -986,11 +1123,18 @@ export class Connection {
     switch (this.st.name) {
       case 'SYN-RECEIVED':
       case 'ESTABLISHED':
-        // "Enter the CLOSE-WAIT state." Linux enters ping-pong mode here, so the ACK is
-        // delayed and often carries our own FIN: the three-packet close seen in captures.
+        // "Enter the CLOSE-WAIT state." Linux enters ping-pong mode here (tcp_fin), so the ACK
+        // is delayed and often carries our own FIN: the three-packet close seen in captures.
+        // But the delay is the ato, which is still 0 on a connection that never received data
+        // (tcp_send_delayed_ack arms the timer at jiffies + 0): the ACK goes at once, and
+        // a close() that follows sends its FIN separately (captured on Linux 6.18).
         this.setState({ name: 'CLOSE-WAIT' }, 'fin', now);
         this.quickAcks = 0;
-        if (this.timers.delack === undefined) this.timers.delack = now + this.config.delackMin;
+        this.pingpong = true;
+        // Data in the FIN's segment asked for a quick ACK: in ping-pong mode now, it waits.
+        if (this.ackNowIsQuick) this.ackNow = false;
+        if (this.lastDataAt === undefined) this.ackNow = true;
+        else if (!this.ackNow && this.timers.delack === undefined) this.timers.delack = now + Math.round(this.delackTimeout());
         break;
       case 'FIN-WAIT-1':
         // "If our FIN has been ACKed (perhaps in this segment), then enter TIME-WAIT ...;
@@ -1020,7 +1164,9 @@ export class Connection {
     const rst = (seg.flags & TCP_RST) !== 0;
     const syn = (seg.flags & TCP_SYN) !== 0;
     const len = segmentLength(seg);
-    const paws = !rst && this.pawsReject(seg, now);
+    // Linux tcp_paws_reject(&tmp_opt, th->rst): here a RST is subject to PAWS too, unless
+    // TS.Recent is older than TCP_PAWS_MSL (60 s); a rejected RST is ignored below.
+    const paws = this.pawsReject(seg, now) && !(rst && now - this.tsRecentAt >= TCP_PAWS_MSL);
     if (!paws && seg.seq === this.rcvNxt && (len === 0 || rst)) {
       if (rst) {
         // RFC 9293 §3.10.7.4 second step, TIME-WAIT: "If the RST bit is set, then enter the
@@ -1052,6 +1198,12 @@ export class Connection {
   /** RFC 9293 §3.10.7.4, the acceptability table, against the window we advertised. */
   private acceptable(seq: number, len: number): boolean {
     return isAcceptable(seq, len, this.rcvNxt, this.rcvWnd);
+  }
+
+  /** Linux tcp_reset_check: SEG.SEQ = RCV.NXT − 1 in CLOSE-WAIT, LAST-ACK or CLOSING. */
+  private resetCheck(seq: number): boolean {
+    const name = this.st.name;
+    return (name === 'CLOSE-WAIT' || name === 'LAST-ACK' || name === 'CLOSING') && seq === seqAdd(this.rcvNxt, -1);
   }
 
   /** RFC 7323 §5.3 R1, when timestamps are in use. */
@@ -1102,6 +1254,7 @@ export class Connection {
   /** Our SYN is acknowledged: RTT sample from the handshake (Karn: only if sent once). */
   private synAcked(seg: IncomingSegment, now: number): void {
     this.timers.rtx = undefined;
+    this.lastAckRcvdAt = now;
     let sample: number | undefined;
     const fromTs = this.timestampsEnabled && seg.tsEcr !== undefined && seg.tsEcr !== 0;
     if (fromTs && seg.tsEcr !== undefined) sample = seqDiff(this.tsNow(now), seg.tsEcr);
@@ -1248,7 +1401,12 @@ export class Connection {
     const retransmission = seqLt(seq, this.sndMax);
     this.emit(flags, seq, payload, now);
     const end = seqAdd(seq, len + (fin ? 1 : 0));
-    if (len > 0 && len < this.sendMss) this.sndSml = seqAdd(seq, len);
+    // Linux tcp_minshall_update runs for new data only (tcp_write_xmit), not retransmissions.
+    if (len > 0 && len < this.sendMss && !retransmission) this.sndSml = seqAdd(seq, len);
+    if (!retransmission) this.lastSegStart = seq;
+    // Linux tcp_event_data_sent: "If it is a reply for ato after last received packet, increase
+    // pingpong count" (inet_csk_inc_pingpong_cnt; tcp_pingpong_thresh 1 enters the mode).
+    if (!retransmission && len > 0 && this.lastDataAt !== undefined && now - this.lastDataAt < this.ato) this.pingpong = true;
     if (retransmission) {
       this.counters.retransSegs++;
       this.scoreboard?.markRetransmitted(seq, end);
@@ -1300,10 +1458,14 @@ export class Connection {
       const fin = this.finSeq !== undefined && seqAdd(this.sndNxt, len) === this.finSeq;
       this.sendData(this.sndNxt, len, fin, now);
     } else {
-      // The last segment: its end is SND.MAX (the FIN counts one), its start at most an MSS back.
+      // RFC 8985 §7.3: "retransmit the most recently sent segment" (Linux: the tail of the
+      // retransmission queue, cut to its last MSS): from where the last new segment began to
+      // SND.MAX (the FIN counts one), so a probe repeats that segment's boundaries exactly.
       const finOut = this.finSeq !== undefined && seqGt(this.sndMax, this.finSeq);
       const dataEnd = finOut && this.finSeq !== undefined ? this.finSeq : this.sndMax;
-      const start = seqMax(this.sndUna, seqAdd(dataEnd, -Math.min(mss, Math.max(0, seqDiff(dataEnd, this.sndUna)))));
+      const fallback = seqMax(this.sndUna, seqAdd(dataEnd, -Math.min(mss, Math.max(0, seqDiff(dataEnd, this.sndUna)))));
+      const last = this.lastSegStart;
+      const start = seqGe(last, this.sndUna) && seqLe(last, dataEnd) && seqDiff(dataEnd, last) <= mss ? last : fallback;
       const len = Math.max(0, seqDiff(dataEnd, start));
       if (len === 0 && !finOut) return;
       this.sendSegment(start, len, finOut, now, false);
@@ -1337,13 +1499,18 @@ export class Connection {
     this.emit(TCP_ACK, this.sndNxt, EMPTY, now);
   }
 
-  /** RFC 5961 §7: challenge ACKs, at most one per `challengeAckInterval`. */
+  /**
+   * RFC 5961 §7: challenge ACKs, at most one per `challengeAckInterval`. Linux
+   * tcp_send_challenge_ack checks "our per-socket dupack rate limit" first, the same
+   * tp->last_oow_ack_time as the out-of-window ACKs of oowAck: one stamp for both, so a
+   * challenge ACK and a duplicate ACK never go out within 500 ms of each other.
+   */
   private challengeAck(now: number): void {
-    if (now - this.lastChallengeAt < this.config.challengeAckInterval) {
+    if (now - this.lastOowAckAt < this.config.challengeAckInterval) {
       this.counters.challengeAcksSkipped++;
       return;
     }
-    this.lastChallengeAt = now;
+    this.lastOowAckAt = now;
     this.counters.challengeAcks++;
     this.sendAck(now);
   }
@@ -1363,6 +1530,7 @@ export class Connection {
     // Old data (a retransmission of what we have): report it as a D-SACK block (RFC 2883 §4,
     // Linux tcp_send_dupack with tcp_dsack = 1).
     if (seg.payload.length > 0 && seqLt(seg.seq, this.rcvNxt)) {
+      this.enterQuickAckMode();
       const end = seqAdd(seg.seq, seg.payload.length);
       this.pendingDsack = { left: seg.seq, right: seqLt(end, this.rcvNxt) ? end : this.rcvNxt };
     }
@@ -1391,10 +1559,15 @@ export class Connection {
     });
     this.push({ seq, ack, flags, window, options, payload });
     if ((flags & TCP_ACK) !== 0) {
+      // Linux tcp_dec_quickack_mode counts only ACKs that were due (inet_csk_ack_scheduled),
+      // not every data segment that happens to carry an ACK; leaving quick ACK mode deflates
+      // the ato.
+      const ackWasDue = this.ackNow || this.timers.delack !== undefined || ack !== this.lastAckSent;
       this.lastAckSent = ack;
       this.ackNow = false;
+      this.ackNowIsQuick = false;
       this.timers.delack = undefined;
-      if (this.quickAcks > 0 && this.lastDataAt !== undefined) this.quickAcks--;
+      if (this.quickAcks > 0 && this.lastDataAt !== undefined && ackWasDue && --this.quickAcks === 0) this.ato = this.config.delackMin;
     }
   }
 
@@ -1485,6 +1658,14 @@ export class Connection {
     if (this.timers.delack !== undefined && this.timers.delack <= now) {
       this.timers.delack = undefined;
       this.counters.delayedAcks++;
+      // tcp_delack_timer_handler: "Delayed ACK missed: inflate ATO", or in ping-pong mode
+      // "leave pingpong mode and deflate ATO".
+      if (this.pingpong) {
+        this.pingpong = false;
+        this.ato = this.config.delackMin;
+      } else {
+        this.ato = Math.min(2 * this.ato, this.rtt.rto, this.config.delackMax);
+      }
       this.output(now);
       if (this.timers.delack === undefined && this.lastAckSent !== this.rcvNxt) this.sendAck(now);
     }
@@ -1532,13 +1713,36 @@ export class Connection {
     // RFC 6298 (5.4)-(5.7) and Linux tcp_retransmit_timer. Once the tcp_retries2 budget
     // (924.6 s by default, a time: timing/retransmit-schedule.ts) is spent, the connection fails
     // with ETIMEDOUT and Linux sends nothing (tcp_write_err). Orphans use tcp_orphan_retries.
-    if (this.rtxAttempts === 0) this.firstRetransmitAt = now;
-    const retries2 = this.orphaned ? orphanRetries({ alive: this.rtt.rto < cfg.rtoMax }) : cfg.tcpRetries2;
-    if (dataTimedOut({ retransmits: this.rtxAttempts, elapsedSinceFirstRetransmit: now - this.firstRetransmitAt, retries2, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax, userTimeout: cfg.userTimeout })) {
-      this.enterClosed('timeout', now, 'ETIMEDOUT');
-      return;
+    this.retransStamp ??= now;
+    // Linux tcp_retransmit_timer: "Receiver dastardly shrinks window. Our retransmits become
+    // zero probes, but we should not timeout this connection. If the socket is an orphan, time
+    // it out": with SND.WND = 0 the retransmissions do not count toward tcp_retries2; the
+    // connection fails once nothing was received for 2 × TCP_RTO_MAX and the retransmissions
+    // have lasted as long (tcp_rtx_probe0_timed_out; TCP_USER_TIMEOUT bounds both).
+    const zeroWindowProbe = this.sndWnd === 0 && !this.orphaned;
+    if (zeroWindowProbe) {
+      const rtxDelta = now - this.retransStamp;
+      let limit = 2 * cfg.rtoMax;
+      if (cfg.userTimeout > 0) {
+        if (rtxDelta > cfg.userTimeout) {
+          this.enterClosed('timeout', now, 'ETIMEDOUT');
+          return;
+        }
+        limit = Math.min(limit, cfg.userTimeout);
+      }
+      if (now - this.lastAckRcvdAt > limit && rtxDelta > limit) {
+        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        return;
+      }
+    } else {
+      if (this.rtxAttempts === 0) this.firstRetransmitAt = now;
+      const retries2 = this.orphaned ? orphanRetries({ alive: this.rtt.rto < cfg.rtoMax }) : cfg.tcpRetries2;
+      if (dataTimedOut({ retransmits: this.rtxAttempts, elapsedSinceFirstRetransmit: now - this.firstRetransmitAt, retries2, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax, userTimeout: cfg.userTimeout })) {
+        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        return;
+      }
+      this.rtxAttempts++;
     }
-    this.rtxAttempts++;
     const fired = this.rtt.rto;
     const flightSize = seqDiff(this.sndMax, this.sndUna);
     // (5.5) "The host MUST set RTO <- RTO * 2 ("back off the timer")".
@@ -1638,6 +1842,20 @@ export class Connection {
   private restartKeepalive(now: number): void {
     this.keepaliveProbes = 0;
     this.timers.keepalive = this.keepalive && this.isKeepaliveState() ? now + this.keepaliveTime : undefined;
+  }
+
+  /** An orphaned FIN-WAIT-2 in the phase Linux spends as a FIN_WAIT2 timewait socket. */
+  private inOrphanTimewait(now: number): boolean {
+    const st = this.st;
+    if (st.name !== 'FIN-WAIT-2' || st.orphanDeadline === undefined) return false;
+    return this.orphanKeepaliveUntil === undefined || now >= this.orphanKeepaliveUntil;
+  }
+
+  /** FIN-WAIT-2 of an orphan: gone after tcp_fin_time(); see activeTimer for its ss timer. */
+  private orphanFinWait2(now: number): TcpState {
+    const tmo = this.finTimeout();
+    this.orphanKeepaliveUntil = tmo > TCP_TIMEWAIT_LEN ? now + tmo - TCP_TIMEWAIT_LEN : undefined;
+    return { name: 'FIN-WAIT-2', orphanDeadline: now + tmo };
   }
 
   private finTimeout(): number {

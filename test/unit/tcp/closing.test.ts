@@ -219,23 +219,31 @@ describe('orphaned FIN-WAIT-2 (tcp_fin_timeout)', () => {
 });
 
 describe('passive close (CLOSE-WAIT, LAST-ACK)', () => {
+  // After data was received (the delayed-ACK engine has an ato); a connection that never
+  // received data ACKs the FIN at once: review-linux.test.ts.
   test('the peer FIN → CLOSE-WAIT; the ACK is delayed (Linux ping-pong) and peerClosed is set', () => {
     const r = established();
-    r.inject({ flags: 'F.', seq: IRS + 1, ack: ISS + 1 });
+    r.inject({ flags: 'P.', seq: IRS + 1, ack: ISS + 1, payload: 3 });
+    r.read();
+    r.out();
+    r.inject({ flags: 'F.', seq: IRS + 4, ack: ISS + 1 });
     r.expectNothing();
     r.expectState('CLOSE-WAIT');
     expect(r.c.peerClosed).toBe(true);
-    expect(r.c.rcvNxt).toBe(IRS + 2);
+    expect(r.c.rcvNxt).toBe(IRS + 5);
     r.advance(40);
-    r.expectSegments(['Flags [.], ack 5002, win 502, length 0']);
+    r.expectSegments(['Flags [.], ack 5005, win 502, length 0']);
   });
 
   test('closing within the delayed-ACK time gives the three-packet close (FIN carries the ACK)', () => {
     const r = established();
-    r.inject({ flags: 'F.', seq: IRS + 1, ack: ISS + 1 });
+    r.inject({ flags: 'P.', seq: IRS + 1, ack: ISS + 1, payload: 3 });
+    r.read();
+    r.out();
+    r.inject({ flags: 'F.', seq: IRS + 4, ack: ISS + 1 });
     r.advance(10);
     r.close();
-    r.expectSegments(['Flags [F.], seq 1001, ack 5002, win 502, length 0']);
+    r.expectSegments(['Flags [F.], seq 1001, ack 5005, win 502, length 0']);
     r.expectState('LAST-ACK');
     r.advance(100);
     r.expectNothing();
@@ -286,7 +294,7 @@ describe('close() variants', () => {
     r.inject({ flags: 'P.', seq: IRS + 1, ack: ISS + 1, payload: 10 });
     r.out();
     r.close();
-    r.expectSegments(['Flags [R.], seq 1001, ack 5011, win 503, length 0']);
+    r.expectSegments(['Flags [R.], seq 1001, ack 5011, win 502, length 0']);
     r.expectState('CLOSED');
   });
 
@@ -353,13 +361,13 @@ describe('DESIGN.md table, closing rows', () => {
 });
 
 describe('timers as ss -o shows them', () => {
-  test('timewait, on, persist, keepalive (FIN-WAIT-2), none', () => {
+  test('timewait, on, persist, timewait (orphaned FIN-WAIT-2, as Linux 6.x ss shows it), keepalive, none', () => {
     expect(timeWait().c.activeTimer()).toMatchObject({ kind: 'timewait' });
     const fw1 = finWait1({ sackOK: false });
     expect(fw1.c.activeTimer()).toMatchObject({ kind: 'on', count: 0 });
     fw1.advance(fw1.c.rto);
     expect(fw1.c.activeTimer()).toMatchObject({ kind: 'on', count: 1 });
-    expect(finWait2().c.activeTimer()).toMatchObject({ kind: 'keepalive', expiresAt: 60_000 });
+    expect(finWait2().c.activeTimer()).toMatchObject({ kind: 'timewait', expiresAt: 60_000 });
     expect(established().c.activeTimer()).toBeUndefined();
     const zw = established();
     zw.inject({ flags: '.', seq: IRS + 1, ack: ISS + 1, win: 0 });

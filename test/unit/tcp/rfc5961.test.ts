@@ -93,11 +93,15 @@ describe('SYN on a synchronized connection (RFC 5961 §4)', () => {
     r.expectSegments(['Flags [.], ack 5001, win 502, length 0']);
   });
 
-  test('SYN in passive SYN-RECEIVED at another sequence number: challenge ACK', () => {
+  // RFC 9293 §3.10.7.4 fourth step, SYN-RECEIVED: "If the connection was initiated with a
+  // passive OPEN, then return this connection to the LISTEN state and return" (no challenge
+  // ACK there); Linux tcp_check_req also answers it with RST (embryonic_reset).
+  test('SYN in passive SYN-RECEIVED at another sequence number: RST, back to LISTEN', () => {
     const r = synReceived();
     r.inject({ flags: 'S', seq: IRS + 10 });
-    expect(r.out()).toHaveLength(1);
-    r.expectState('SYN-RECEIVED');
+    expect(r.out()).toEqual(['Flags [R.], seq 0, ack 5011, win 0, length 0']);
+    r.expectState('CLOSED');
+    expect(r.c.error).toBeUndefined();
   });
 });
 
