@@ -123,9 +123,10 @@ export class KernelPeer {
     return (await this.call('send', { sock: s.sock, ...args })).sent as number;
   }
 
-  /** Send `bytes` bytes of a deterministic pattern; resolves with their sha256. */
-  async sendPattern(s: PeerSocket, bytes: number, timeoutMs = 120_000): Promise<string> {
-    return (await this.call('send_pattern', { sock: s.sock, bytes }, timeoutMs)).sha256 as string;
+  /** Send `bytes` bytes of a deterministic pattern (from pattern offset `start`); resolves with
+   *  their sha256. */
+  async sendPattern(s: PeerSocket, bytes: number, options: { start?: number; timeoutMs?: number } = {}): Promise<string> {
+    return (await this.call('send_pattern', { sock: s.sock, bytes, start: options.start ?? 0 }, options.timeoutMs ?? 120_000)).sha256 as string;
   }
 
   async recv(s: PeerSocket, max = 65536, timeoutSeconds?: number): Promise<{ data: Buffer; eof: boolean }> {

@@ -4,6 +4,7 @@ import { CaptureLink } from '../link/capture-link.js';
 import { FaultLink, type FaultLinkOptions } from '../link/fault-link.js';
 import type { Link } from '../link/link.js';
 import { TapLink } from '../link/tap-link.js';
+import { wallClockNs } from '../link/pcap-writer.js';
 import { TunLink } from '../link/tun-link.js';
 import { createStack, type NetStack } from '../net/net-stack.js';
 import type { StackOptions } from '../stack/stack.js';
@@ -22,6 +23,8 @@ export interface LabHostOptions {
   mtu?: number;
   /** Write every packet on the device here. */
   pcap?: string;
+  /** Bytes kept of each packet in the capture (default: all of it). */
+  pcapSnapLength?: number;
   /** Impair or control packets on tcplab's side of the device. */
   faults?: FaultLinkOptions;
   /** Stack options (tcp config: msl, tcpFinTimeout...; somaxconn; ipLocalPortRange). */
@@ -59,10 +62,19 @@ export function openLabHost(options: LabHostOptions = {}): LabHost {
       addresses: [`${peerAddress}/${cidr.prefixLength}`, ...(ipv6 ? ['fd00:77::1/64'] : [])],
     });
     let link: Link = tun;
-    const capture = options.pcap ? new CaptureLink(link, options.pcap) : undefined;
+    const capture = options.pcap ? new CaptureLink(link, options.pcap, { snapLength: options.pcapSnapLength }) : undefined;
     if (capture) link = capture;
     if (options.onPacket) link = new TapLink(link, options.onPacket);
-    const faults = options.faults ? new FaultLink(link, options.faults) : undefined;
+    // Injected packets never crossed the device: the capture records them where they enter.
+    const faults = options.faults
+      ? new FaultLink(link, {
+          ...options.faults,
+          onInjected: (packet, direction) => {
+            capture?.writer.write(packet, wallClockNs());
+            options.faults?.onInjected?.(packet, direction);
+          },
+        })
+      : undefined;
     if (faults) link = faults;
     const net = createStack({ link, addresses: [address, ...(ipv6 ? ['fd00:77::2'] : [])], ...options.stack });
     const device = tun.device.name;

@@ -2,13 +2,15 @@
 // capture, a kernel peer, a watch on the kernel's sockets and on tcplab's connections; then
 // the checks, and cleanup whatever happened.
 import { formatIpAddress } from '../wire/address.js';
-import { formatPacket, parsePacket } from '../wire/index.js';
+import { formatPacket, IPPROTO_TCP, parsePacket } from '../wire/index.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
 import { KernelPeer } from './kernel-peer.js';
 import { KernelWatch } from './kernel-watch.js';
 import { openLabHost, type LabHost } from './lab-host.js';
 import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+import { Timeline } from './timeline.js';
 
 /** Linux's timers, and the shortened ones of --quick. */
 export function scenarioTimers(options: ScenarioOptions): ScenarioTimers {
@@ -28,14 +30,16 @@ function endpointText(e: Endpoint): string {
 export async function runScenario(def: ScenarioDefinition, options: ScenarioOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
   const timers = scenarioTimers(options);
-  const timeline: string[] = [];
   const checks: Check[] = [];
   const ourStates = new Set<string>();
   const stamp = (): string => `+${((performance.now() - started) / 1000).toFixed(3).padStart(7)}s`;
-  const line = (text: string): void => {
-    const full = `${stamp()}  ${text}`;
-    timeline.push(full);
-    options.onLine?.(full);
+  const timeline = new Timeline(stamp, options.onLine);
+  const line = (text: string): void => timeline.add(text);
+  const packetLine = (packet: Uint8Array, direction: 'in' | 'out'): void => {
+    const parsed = parsePacket(packet);
+    const tcp = parsed.ok && parsed.l4.protocol === IPPROTO_TCP ? parsed.l4 : undefined;
+    const bulk = tcp !== undefined && (tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0;
+    timeline.packet(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ${formatPacket(parsed)}`, bulk, tcp?.payload.length ?? 0);
   };
 
   let host: LabHost | undefined;
@@ -45,13 +49,23 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   try {
     host = openLabHost({
       pcap: options.pcap,
+      pcapSnapLength: def.captureSnapLength,
       // Packet control for the scenarios that lose or delay one segment on purpose.
       faults: {
         seed: 1,
-        onRuleApplied: (rule, packet, direction) =>
-          line(`${rule.action.kind === 'drop' ? '✂ dropped' : rule.action.kind === 'delay' ? `⧗ delayed ${rule.action.ms} ms` : '⧉ duplicated'} (${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'})  ${formatPacket(parsePacket(packet))}`),
+        onRuleApplied: (rule, packet, direction) => {
+          const action = rule.action;
+          // Recording a packet as it passes changes nothing on the wire.
+          if (action.kind === 'record') return;
+          const what = action.kind === 'drop' ? '✂ dropped' : action.kind === 'delay' ? `⧗ delayed ${action.ms} ms` : '⧉ duplicated';
+          line(`${what} (${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'})  ${formatPacket(parsePacket(packet))}`);
+        },
+        onInjected: (packet, direction) => {
+          const parsed = parsePacket(packet);
+          timeline.packet(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ↯ injected  ${formatPacket(parsed)}`, false, 0);
+        },
       },
-      onPacket: (packet, direction) => line(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ${formatPacket(parsePacket(packet))}`),
+      onPacket: packetLine,
       stack: {
         tcp: { msl: timers.msl, tcpFinTimeout: timers.tcpFinTimeout, tcpSynRetries: timers.tcpSynRetries },
         events: (event: TcpEvent, local: Endpoint, remote: Endpoint) => {
@@ -100,6 +114,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     await kernel?.stop();
     await peer?.stop();
     host?.close();
+    timeline.flush();
   }
   const kernelStates = kernel ? [...kernel.statesSeen()] : [];
   for (const state of def.expect.tcplab) {
@@ -115,7 +130,8 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     checks,
     tcplabStates: [...ourStates],
     kernelStates,
-    timeline,
+    timeline: timeline.lines,
+    packets: timeline.packets,
     capture: options.pcap,
     durationMs: performance.now() - started,
     ...(error ? { error } : {}),

@@ -20,6 +20,9 @@ export interface ScenarioResult {
   readonly kernelStates: readonly string[];
   /** Packets and state changes, in order, with their time since the start. */
   readonly timeline: readonly string[];
+  /** Packets that crossed the TUN device (the capture holds them all; the timeline folds runs
+   *  of plain data and ACKs). */
+  readonly packets: number;
   readonly capture: string | undefined;
   readonly durationMs: number;
   /** Set when the scenario could not run at all (it failed before its checks). */
@@ -70,6 +73,8 @@ export interface ScenarioDefinition {
   readonly ports: readonly number[];
   /** tcplab stack options beyond the timers (e.g. a small ipLocalPortRange). */
   readonly stack?: (timers: ScenarioTimers) => Record<string, unknown>;
+  /** Bytes kept of each packet in the capture (default: all); a bulk scenario keeps headers. */
+  readonly captureSnapLength?: number;
   /** Kernel sysctls to set in the namespace before it runs (e.g. tcp_syn_retries). */
   readonly sysctls?: (timers: ScenarioTimers) => readonly string[];
   run(ctx: ScenarioContext): Promise<void>;

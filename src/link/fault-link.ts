@@ -51,7 +51,9 @@ export interface PacketMatch {
   where?: (packet: Packet) => boolean;
 }
 
-export type RuleAction = { kind: 'drop' } | { kind: 'delay'; ms: number } | { kind: 'duplicate'; copies?: number };
+/** drop it; delay it; send extra copies; or let it through and keep a copy (`record`), to be
+ *  sent again later with `inject` (an old duplicate that turns up long after). */
+export type RuleAction = { kind: 'drop' } | { kind: 'delay'; ms: number } | { kind: 'duplicate'; copies?: number } | { kind: 'record' };
 
 export interface PacketRule {
   direction: Direction | 'both';
@@ -68,6 +70,8 @@ export interface RuleHandle {
   readonly rule: PacketRule;
   readonly matched: number;
   readonly applied: number;
+  /** Copies of the packets a `record` rule let through, oldest first. */
+  readonly recorded: readonly Uint8Array[];
   remove(): void;
 }
 
@@ -93,11 +97,14 @@ export interface FaultLinkOptions {
   now?: () => number;
   /** Told whenever a targeted rule acts on a packet (the lab prints it in its timeline). */
   onRuleApplied?: (rule: PacketRule, packet: Uint8Array, direction: Direction) => void;
+  /** Called for each packet put on the wire by inject(). */
+  onInjected?: (packet: Uint8Array, direction: Direction) => void;
 }
 
 class Rule implements RuleHandle {
   matched = 0;
   applied = 0;
+  readonly recorded: Uint8Array[] = [];
   removed = false;
   constructor(readonly rule: PacketRule) {}
   remove(): void {
@@ -125,6 +132,7 @@ export class FaultLink implements Link {
   private readonly schedule: (ms: number, fn: () => void) => void;
   private readonly now: () => number;
   private readonly onRuleApplied: FaultLinkOptions['onRuleApplied'];
+  private readonly onInjected: FaultLinkOptions['onInjected'];
   private handler: ((batch: PacketBatch) => void) | undefined;
   private readonly held: Record<Direction, Uint8Array | undefined> = { in: undefined, out: undefined };
   private readonly busyUntil: Record<Direction, number> = { in: 0, out: 0 };
@@ -140,6 +148,7 @@ export class FaultLink implements Link {
     this.schedule = options.schedule ?? ((ms, fn) => void setTimeout(fn, ms));
     this.now = options.now ?? (() => performance.now());
     this.onRuleApplied = options.onRuleApplied;
+    this.onInjected = options.onInjected;
   }
 
   get mtu(): number {
@@ -159,6 +168,16 @@ export class FaultLink implements Link {
 
   send(packets: readonly Uint8Array[]): void {
     for (const packet of packets) this.process('out', packet);
+  }
+
+  /**
+   * Put a packet on the wire now, past every impairment and rule: 'in' delivers it to the stack
+   * as if it had arrived, 'out' sends it toward the peer.
+   */
+  inject(direction: Direction, packet: Uint8Array): void {
+    if (this.closed) return;
+    this.onInjected?.(packet, direction);
+    this.deliver(direction, packet.slice());
   }
 
   onReceive(handler: (batch: PacketBatch) => void): void {
@@ -187,6 +206,7 @@ export class FaultLink implements Link {
         return;
       }
       if (action.kind === 'delay') extraDelay = action.ms;
+      else if (action.kind === 'record') rule.recorded.push(packet.slice());
       else copies += action.copies ?? 1;
     }
     const impairment = this.impairments[direction];

@@ -121,14 +121,15 @@ def op_send(cmd):
 
 
 def op_send_pattern(cmd):
-    """Send `bytes` bytes of the ramp pattern in chunks; answer with their sha256."""
+    """Send `bytes` bytes of the ramp pattern (from pattern offset `start`); answer with their sha256."""
     s = lookup(cmd)
     total = cmd["bytes"]
+    start = cmd.get("start", 0)
     h = hashlib.sha256()
     sent = 0
     chunk = cmd.get("chunk", 65536)
     while sent < total:
-        block = pattern(min(chunk, total - sent), sent)
+        block = pattern(min(chunk, total - sent), start + sent)
         s.sendall(block)
         h.update(block)
         sent += len(block)

@@ -10,6 +10,7 @@ import { halfClose } from './half-close.js';
 import { handshake } from './handshake.js';
 import { lastAck } from './last-ack.js';
 import { lastAckLost } from './last-ack-lost.js';
+import { lostDuplicate } from './lost-duplicate.js';
 import { ping } from './ping.js';
 import { portExhaustion } from './port-exhaustion.js';
 import { reset } from './reset.js';
@@ -37,10 +38,11 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   curlTimeout,
   timeWaitPileup,
   portExhaustion,
+  lostDuplicate,
   reuseaddr,
   reset,
   halfClose,
 ];
 
 /** DESIGN.md's scenarios that are not written yet (the tour says so). */
-export const SCENARIOS_TO_COME: readonly string[] = ['lost-duplicate'];
+export const SCENARIOS_TO_COME: readonly string[] = [];

@@ -1,0 +1,178 @@
+// lost-duplicate (seeds 000, 004): why TIME-WAIT lasts 2 × MSL. A segment of an old connection
+// that wandered in the network turns up after the connection closed, and a new connection with
+// the same 4-tuple now exists whose receive window happens to cover its sequence number.
+//
+// tcplab connects from a fixed port to a kernel server, sends it 600 kB, and the kernel streams
+// 30 MB back; every data segment from the kernel is recorded as it passes (the "network" keeps
+// a copy), and tcplab closes first. Then tcplab reconnects from the same port, sends some data,
+// and the kernel sends 1 MB more. Both ends' ISNs for a 4-tuple are a keyed hash plus a clock
+// (RFC 6528), so the new ones are the old ones plus the time in between. The kernel's clock runs
+// 15.6 M per second, so some old segments fall inside the new receive window. tcplab's runs
+// 250 k per second, so its new ISN lies below the acknowledgment number the old segments carry;
+// tcplab sends just enough that this old ACK becomes one the new connection accepts (RFC 5961 §5,
+// with Linux's rule that an old ACK may go back no further than the bytes acknowledged so far).
+// The old duplicates are injected, as they would turn up, before the kernel's new data.
+//  - With TIME-WAIT: the reconnect fails (EADDRNOTAVAIL) until 2MSL are over; the duplicates
+//    meet the TIME-WAIT connection and do no harm; the new stream arrives intact.
+//  - With TIME-WAIT disabled (msl 0), timestamps off: the reconnect is immediate, the old bytes
+//    are taken as new data (first copy wins), and the new stream is corrupted.
+//  - With msl 0 but timestamps on: PAWS (RFC 7323 §5) drops the old duplicates by their old
+//    TSval: the stream arrives intact. Timestamps were off above to show TIME-WAIT's own role.
+import { createHash } from 'node:crypto';
+import { IPPROTO_TCP, parsePacket } from '../../wire/index.js';
+import { seqAdd, seqDiff } from '../../wire/seq.js';
+import { patternSha256 } from '../pattern.js';
+import type { ScenarioContext, ScenarioDefinition } from '../scenario.js';
+import type { Socket } from '../../net/socket.js';
+
+const LOCAL_PORT = 5020;
+const OLD_BYTES = 30_000_000;
+const NEW_BYTES = 1_000_000;
+/** What tcplab sends on the first connection: the kernel's old segments acknowledge it. */
+const OLD_SENT = 600_000;
+
+interface Outcome {
+  refusedWhileTimeWait: string | undefined;
+  injected: number;
+  intact: boolean;
+  pawsDrops: number;
+}
+
+async function connectFromPort(ctx: ScenarioContext, port: number): Promise<Socket> {
+  const socket = ctx.host.net.connect({ host: ctx.host.peerAddress, port, localPort: LOCAL_PORT, allowHalfOpen: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+/** Read `total` bytes (or what came before the end or `timeoutMs`) and hash them. */
+function readBytes(socket: Socket, total: number, timeoutMs = 30_000): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  return new Promise((resolve) => {
+    let finished = false;
+    const done = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      resolve({ bytes, sha256: hash.digest('hex') });
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.on('data', (d: Buffer) => {
+      if (finished) return;
+      hash.update(d);
+      bytes += d.length;
+      if (bytes >= total) done();
+    });
+    socket.once('end', done);
+    socket.once('close', done);
+  });
+}
+
+async function experiment(ctx: ScenarioContext, serverPort: number, label: string): Promise<Outcome> {
+  const { host, peer } = ctx;
+  const faults = host.faults!;
+  const listener = await peer.listen(serverPort, { host: host.peerAddress });
+  // The network keeps a copy of every data segment of the first connection.
+  const recorder = faults.addRule({ direction: 'in', match: { srcPort: serverPort, dstPort: LOCAL_PORT, where: (p) => p.l4.protocol === IPPROTO_TCP && p.l4.payload.length > 0 }, action: { kind: 'record' }, times: Infinity });
+  const [old, oldKernel] = await Promise.all([connectFromPort(ctx, serverPort), peer.accept(listener)]);
+  const upstream = peer.recvAll(oldKernel, { bytes: OLD_SENT });
+  old.write(Buffer.alloc(OLD_SENT, 0x2a));
+  await upstream;
+  const oldRead = readBytes(old, OLD_BYTES);
+  await peer.sendPattern(oldKernel, OLD_BYTES, { start: 100 });
+  await oldRead;
+  recorder.remove();
+  const oldIrs: number = old.endpoint!.connection.irs ?? 0;
+  const oldAck = (old.endpoint!.connection.iss + 1 + OLD_SENT) >>> 0;
+  // tcplab closes first: TIME-WAIT on tcplab's side (or nothing, with msl 0).
+  old.end();
+  await ctx.until('FIN-WAIT-2', () => old.tcpState === 'FIN-WAIT-2');
+  await peer.close(oldKernel);
+  await ctx.until('the old connection to close', () => old.tcpState === 'TIME-WAIT' || old.tcpState === 'CLOSED');
+  ctx.note(`${label}: first connection closed, tcplab ${old.tcpState}; ${recorder.recorded.length} of its data segments are still "in the network"`);
+
+  let refusedWhileTimeWait: string | undefined;
+  const inject = (rcvNxt: number, window: number): number => {
+    let n = 0;
+    for (const packet of recorder.recorded) {
+      const parsed = parsePacket(packet);
+      if (!parsed.ok || parsed.l4.protocol !== IPPROTO_TCP) continue;
+      const offset = seqDiff(parsed.l4.seq, rcvNxt);
+      if (offset >= 0 && offset < window) {
+        faults.inject('in', packet);
+        n++;
+      }
+    }
+    return n;
+  };
+  if (old.tcpState === 'TIME-WAIT') {
+    refusedWhileTimeWait = await connectFromPort(ctx, serverPort).then(
+      (s) => (s.destroy(), 'connected'),
+      (err: NodeJS.ErrnoException) => err.code ?? String(err),
+    );
+    // Some duplicates arrive now, while TIME-WAIT still holds the 4-tuple: they hit the old
+    // connection, which only acknowledges them again.
+    let hits = 0;
+    recorder.recorded.forEach((packet, i) => {
+      if (i % 1000 === 500) {
+        faults.inject('in', packet);
+        hits++;
+      }
+    });
+    ctx.note(`${label}: ${hits} old duplicates arrived during TIME-WAIT and were only re-acknowledged`);
+    await ctx.until('the end of TIME-WAIT', () => old.tcpState === 'CLOSED', 2 * ctx.timers.msl + 5_000);
+  }
+  const pawsBefore = host.net.stack.counters.get('TcpExtPAWSEstab');
+  const [fresh, freshKernel] = await Promise.all([connectFromPort(ctx, serverPort), peer.accept(listener)]);
+  const conn = fresh.endpoint!.connection;
+  ctx.note(`${label}: the kernel's new ISN is ${seqDiff(conn.irs ?? 0, oldIrs)} past the old one (its ISN clock ran on); tcplab's new ISN is ${seqDiff(conn.iss, oldAck)} from the old segments' ACK`);
+  // Send enough that SND.UNA passes the old ACK by 32 kB: then that ACK is an old one the
+  // connection still accepts (it acknowledged more than 32 kB already).
+  const newSent = Math.max(0, seqDiff(oldAck, seqAdd(conn.iss, 1))) + 32_768;
+  const freshUpstream = peer.recvAll(freshKernel, { bytes: newSent });
+  fresh.write(Buffer.alloc(newSent, 0x2b));
+  await freshUpstream;
+  await ctx.until('our data acknowledged', () => conn.sendQueued === 0);
+  // Old duplicates whose sequence numbers fall in the new receive window turn up first.
+  const injected = old.tcpState === 'CLOSED' && refusedWhileTimeWait === undefined ? inject(conn.rcvNxt, conn.rcvWnd) : 0;
+  if (injected > 0) ctx.note(`${label}: ${injected} old duplicate(s) land inside the new connection's window; ${conn.outOfOrderBytes + conn.readable} bytes of them were taken as data`);
+  const freshRead = readBytes(fresh, NEW_BYTES, 2_000);
+  void peer.sendPattern(freshKernel, NEW_BYTES).catch(() => undefined);
+  const got = await freshRead;
+  const intact = got.bytes === NEW_BYTES && got.sha256 === patternSha256(NEW_BYTES);
+  if (!intact) ctx.note(`${label}: the new stream ${got.bytes < NEW_BYTES ? `stalled after ${got.bytes} bytes (our ACKs now acknowledge bytes the kernel never sent)` : 'arrived with the wrong bytes'}`);
+  fresh.resetAndDestroy();
+  await peer.close(freshKernel).catch(() => undefined);
+  return { refusedWhileTimeWait, injected, intact, pawsDrops: host.net.stack.counters.get('TcpExtPAWSEstab') - pawsBefore };
+}
+
+export const lostDuplicate: ScenarioDefinition = {
+  name: 'lost-duplicate',
+  summary: 'an old duplicate reaches a new connection on the same 4-tuple: harmless with TIME-WAIT, corrupting without',
+  expect: { tcplab: ['TIME-WAIT', 'CLOSED'], kernel: [] },
+  ports: [5021, 5022, 5023],
+  // 90 MB cross the device: the capture keeps the headers (what the experiment is about).
+  captureSnapLength: 128,
+  async run(ctx) {
+    const stack = ctx.host.net.stack.tcp;
+    // RFC 1337: an old duplicate in TIME-WAIT draws an ACK, the peer (which has forgotten the
+    // connection) answers with RST, and Linux's default (tcp_rfc1337 = 0) lets that RST end
+    // TIME-WAIT early. tcpRfc1337 keeps TIME-WAIT for its whole 2MSL here.
+    stack.configure({ tcpTimestamps: false, tcpRfc1337: true });
+    const guarded = await experiment(ctx, 5021, 'with TIME-WAIT');
+    ctx.check('with TIME-WAIT: reconnecting on the same 4-tuple waits (EADDRNOTAVAIL)', guarded.refusedWhileTimeWait === 'EADDRNOTAVAIL', guarded.refusedWhileTimeWait ?? 'not refused');
+    ctx.check('with TIME-WAIT: the new stream arrives intact', guarded.intact, guarded.intact ? 'sha256 matches' : 'corrupted');
+
+    stack.configure({ msl: 0 });
+    const exposed = await experiment(ctx, 5022, 'msl 0, no timestamps');
+    ctx.check('without TIME-WAIT: old duplicates fall inside the new window', exposed.injected > 0, `${exposed.injected} injected`);
+    ctx.check('without TIME-WAIT: the new stream is corrupted by them', !exposed.intact, exposed.intact ? 'intact' : 'not the bytes the kernel sent');
+
+    stack.configure({ msl: 0, tcpTimestamps: true });
+    const paws = await experiment(ctx, 5023, 'msl 0, timestamps on');
+    ctx.check('without TIME-WAIT but with timestamps: PAWS drops the old duplicates, the stream is intact', paws.intact && (paws.injected === 0 || paws.pawsDrops > 0), `${paws.injected} injected, PAWSEstab +${paws.pawsDrops}, ${paws.intact ? 'intact' : 'corrupted'}`);
+  },
+};
