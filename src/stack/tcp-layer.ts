@@ -21,6 +21,7 @@ import { fourTupleKey, listenKey } from './four-tuple.js';
 import { ipPacket } from './ip-output.js';
 import { DEFAULT_SOMAXCONN, Listener } from './listener.js';
 import { resetFor } from './reset.js';
+import type { SocketRow } from './socket-row.js';
 import { TcpEndpoint } from './tcp-endpoint.js';
 
 /** Errors of the socket calls, with Node's codes and a message that says what to do. */
@@ -340,6 +341,59 @@ export class TcpLayer {
       this.afterEvent(ep);
     }
     this.flush();
+  }
+
+  /**
+   * The socket table at `now`: every listener and every connection, TIME-WAIT included, as
+   * `ss -tan` lists them. Half-open requests in a SYN queue show 0 and 0 as Linux's request
+   * sockets do; so does TIME-WAIT.
+   */
+  sockets(now: number): SocketRow[] {
+    const rows: SocketRow[] = [];
+    for (const l of this.listeners.values()) {
+      rows.push({
+        state: 'LISTEN',
+        family: l.family,
+        local: { address: l.address, port: l.port },
+        remote: undefined,
+        recvQ: l.acceptQueue.length,
+        sendQ: l.backlog,
+        timer: undefined,
+        synQueue: l.synQueue.size,
+        owner: 'listener',
+      });
+    }
+    for (const ep of this.connections.values()) {
+      const c = ep.connection;
+      const state = c.stateName;
+      const quiet = state === 'TIME-WAIT' || ep.queue === 'syn';
+      rows.push({
+        state,
+        family: ipFamily(ep.local.address),
+        local: ep.local,
+        remote: ep.remote,
+        recvQ: quiet ? 0 : c.recvQ,
+        sendQ: quiet ? 0 : c.sendQ,
+        timer: c.activeTimer(now),
+        info: {
+          congestion: c.congestionControl,
+          caState: c.caState,
+          cwnd: c.cwnd,
+          ssthresh: c.ssthresh,
+          srtt: c.srtt,
+          rttvar: c.rttvar,
+          rto: c.rto,
+          mss: c.sendMss,
+          rcvWnd: c.rcvWnd,
+          sndWnd: c.sndWnd,
+          bytesAcked: c.counters.bytesAcked,
+          bytesReceived: c.counters.bytesReceived,
+          retransSegs: c.counters.retransSegs,
+        },
+        owner: state === 'TIME-WAIT' ? 'time-wait' : ep.queue === 'syn' ? 'syn-queue' : ep.queue === 'accept' ? 'accept-queue' : c.orphaned ? 'orphan' : 'app',
+      });
+    }
+    return rows;
   }
 
   /** Every engine's counters added up, those of closed connections included. */

@@ -125,6 +125,8 @@ export class Connection {
   irs: number | undefined;
   private finRcvSeq: number | undefined;
   private finReceived = false;
+  /** The application read up to the FIN (Linux copied_seq passed it). */
+  private finConsumed = false;
   /** The right edge of the window we last advertised (RCV.NXT + RCV.WND at that time). */
   private rcvAdvEnd = 0;
   /** RCV.NXT in the last ACK we sent (RFC 7323's Last.ACK.sent, Linux rcv_wup). */
@@ -320,9 +322,31 @@ export class Connection {
     return this.rcvBuf.readable;
   }
 
-  /** Bytes written and not yet acknowledged (Send-Q in ss). */
+  /** Bytes written and not yet acknowledged. */
   get sendQueued(): number {
     return this.sndBuf.length;
+  }
+
+  /**
+   * Recv-Q as `ss` shows it (Linux tcp_diag: rcv_nxt − copied_seq): unread bytes, plus one for
+   * a FIN the application has not read yet, so a CLOSE-WAIT nobody reads shows 1.
+   */
+  get recvQ(): number {
+    return this.rcvBuf.readable + (this.finReceived && !this.finConsumed ? 1 : 0);
+  }
+
+  /**
+   * Send-Q as `ss` shows it (Linux tcp_diag: write_seq − snd_una): unacknowledged and unsent
+   * bytes, plus one for a SYN or FIN not yet acknowledged.
+   */
+  get sendQ(): number {
+    const writeSeq = this.finSeq !== undefined ? seqAdd(this.finSeq, 1) : seqAdd(this.bufSeq, this.sndBuf.length);
+    return Math.max(0, seqDiff(writeSeq, this.sndUna));
+  }
+
+  /** RTT variance as `ss -i` prints it (rtt:srtt/rttvar), undefined before the first sample. */
+  get rttvar(): number | undefined {
+    return this.rtt.rttvar;
   }
 
   /** Bytes write() would take now. */
@@ -451,6 +475,8 @@ export class Connection {
   read(max?: number, now?: number): Uint8Array {
     const before = this.rcvWnd;
     const data = this.rcvBuf.read(max);
+    // Linux tcp_recvmsg "found_fin_ok": a read that reaches the FIN consumes it (copied_seq + 1).
+    if (this.finReceived && this.rcvBuf.readable === 0) this.finConsumed = true;
     if (data.length > 0 && now !== undefined) this.afterRead(before, now);
     return data;
   }
