@@ -63,7 +63,10 @@ export class Netns {
    */
   static create(prefix = 'tcplab-'): Netns {
     installHooks();
-    const name = `${prefix}${process.pid}-${++counter}`;
+    // A test run tags its namespaces (TCPLAB_NETNS_TAG) so that its leak check counts only its
+    // own, whatever else runs on the machine at the same time.
+    const tag = process.env.TCPLAB_NETNS_TAG;
+    const name = `${prefix}${tag ? `${tag}-` : ''}${process.pid}-${++counter}`;
     try {
       execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
     } catch (err) {

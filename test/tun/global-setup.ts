@@ -1,6 +1,11 @@
-// Runs once around the TUN project: afterwards, no test namespace and no tcplab
-// device may remain anywhere (neither in the host namespace nor as a leftover netns).
+// Runs once around the TUN project: afterwards, no namespace this run created and no tcplab
+// device may remain (neither in the host namespace nor as a leftover netns). The run tags its
+// namespaces through TCPLAB_NETNS_TAG (src/lab/netns.ts), which the test processes inherit, so
+// other tcplab runs on the same machine neither hide a leak nor cause a false one.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+const TAG = `r${randomBytes(3).toString('hex')}`;
 
 function leftovers(): string[] {
   const found: string[] = [];
@@ -8,7 +13,7 @@ function leftovers(): string[] {
     const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     for (const line of netns.split('\n')) {
       const name = line.split(' ')[0];
-      if (name && name.startsWith('tcplab-')) found.push(`namespace ${name}`);
+      if (name && name.startsWith('tcplab-') && name.includes(`${TAG}-`)) found.push(`namespace ${name}`);
     }
     const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
     for (const line of links.split('\n')) {
@@ -22,6 +27,7 @@ function leftovers(): string[] {
 }
 
 export default function setup(): () => void {
+  process.env.TCPLAB_NETNS_TAG = TAG;
   const before = new Set(leftovers());
   return () => {
     const after = leftovers().filter((x) => !before.has(x));
