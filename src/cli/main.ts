@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `tcplab` command.
 import { Command } from 'commander';
+import { connectCommand } from './connect.js';
 import { serveCommand } from './serve.js';
 import { scenarioCommand, tourCommand } from './tour.js';
 
@@ -11,6 +12,7 @@ program
   .showHelpAfterError()
   .addCommand(tourCommand())
   .addCommand(scenarioCommand())
-  .addCommand(serveCommand());
+  .addCommand(serveCommand())
+  .addCommand(connectCommand());
 
 await program.parseAsync();

@@ -17,14 +17,14 @@ export class KernelPeerError extends Error {
   }
 }
 
-/** The peer's script: beside this file in src/, found from dist/ too. */
-function scriptPath(): string {
+/** A script of src/lab/peer/ (the kernel peer, the kernel server): found from dist/ too. */
+export function peerScript(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, 'src', 'lab', 'peer', 'kernel_peer.py');
+    const candidate = join(dir, 'src', 'lab', 'peer', name);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find src/lab/peer/kernel_peer.py above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new Error(`cannot find src/lab/peer/${name} above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }
@@ -43,7 +43,7 @@ export class KernelPeer {
   private readonly ready: Promise<void>;
 
   private constructor(ns: Netns) {
-    this.child = ns.spawn(['python3', '-u', scriptPath()], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = ns.spawn(['python3', '-u', peerScript('kernel_peer.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const lines = createInterface({ input: this.child.stdout! });
