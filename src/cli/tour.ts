@@ -7,6 +7,7 @@ import { runScenario } from '../lab/scenario-runner.js';
 import type { ScenarioResult } from '../lab/scenario.js';
 import { SCENARIOS, SCENARIOS_TO_COME } from '../lab/scenarios/index.js';
 import { intArg, requirePrivileges } from './common.js';
+import { StatusLine } from './status-line.js';
 
 const STATES = ['LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT', 'CLOSED'];
 
@@ -15,8 +16,30 @@ function fromSs(state: string): string {
   return state === 'ESTAB' ? 'ESTABLISHED' : state === 'SYN-RECV' ? 'SYN-RECEIVED' : state;
 }
 
-function printResult(result: ScenarioResult): void {
-  process.stdout.write(`  → ${result.ok ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s${result.capture ? `; capture: ${result.capture}` : ''}\n`);
+function resultLine(result: ScenarioResult): string {
+  return `  → ${result.ok ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s${result.capture ? `; capture: ${result.capture}` : ''}`;
+}
+
+/** Timeline lines scroll; under them, on a terminal, the scenario, its time and its countdown. */
+function liveOutput(label: string): { onLine: (line: string) => void; onStatus: (countdown: string) => void; done: (last: string) => void } {
+  const status = new StatusLine();
+  const started = performance.now();
+  let countdown = '';
+  const draw = (): void => status.set(`  ▸ ${label}  ${((performance.now() - started) / 1000).toFixed(1)} s${countdown ? `  ·  ${countdown}` : ''}`);
+  return {
+    onLine: (line) => {
+      status.line(`  ${line}`);
+      draw();
+    },
+    onStatus: (text) => {
+      countdown = text;
+      draw();
+    },
+    done: (last) => {
+      status.clear();
+      status.line(last);
+    },
+  };
 }
 
 function stateTable(results: readonly ScenarioResult[]): string {
@@ -48,15 +71,18 @@ export function tourCommand(): Command {
       const wanted = opts.only?.split(',').map((s) => s.trim());
       for (const name of wanted ?? []) if (!SCENARIOS.some((s) => s.name === name)) throw new InvalidArgumentError(`no scenario "${name}"`);
       const results: ScenarioResult[] = [];
-      for (const scenario of SCENARIOS.filter((s) => !wanted || wanted.includes(s.name))) {
+      const chosen = SCENARIOS.filter((s) => !wanted || wanted.includes(s.name));
+      for (const [i, scenario] of chosen.entries()) {
         if (!opts.json) process.stdout.write(`\n== ${scenario.name}: ${scenario.summary}\n`);
+        const live = opts.json ? undefined : liveOutput(`[${i + 1}/${chosen.length}] ${scenario.name}`);
         const result = await runScenario(scenario, {
           quick: opts.quick,
           pcap: join(opts.captures, `${scenario.name}.pcap`),
-          onLine: opts.json ? undefined : (line) => process.stdout.write(`  ${line}\n`),
+          onLine: live?.onLine,
+          onStatus: live?.onStatus,
         });
         results.push(result);
-        if (!opts.json) printResult(result);
+        live?.done(resultLine(result));
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -85,9 +111,10 @@ export function scenarioCommand(): Command {
     .action(async (name: string, opts: { pcap?: string; quick?: boolean; msl?: number; json?: boolean }) => {
       requirePrivileges();
       const scenario = SCENARIOS.find((s) => s.name === name)!;
-      const result = await runScenario(scenario, { pcap: opts.pcap, quick: opts.quick, msl: opts.msl, onLine: opts.json ? undefined : (line) => process.stdout.write(`  ${line}\n`) });
+      const live = opts.json ? undefined : liveOutput(scenario.name);
+      const result = await runScenario(scenario, { pcap: opts.pcap, quick: opts.quick, msl: opts.msl, onLine: live?.onLine, onStatus: live?.onStatus });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else printResult(result);
+      else live?.done(resultLine(result));
       process.exitCode = result.ok ? 0 : 1;
     });
 }

@@ -10,6 +10,7 @@ import { KernelPeer } from './kernel-peer.js';
 import { KernelWatch } from './kernel-watch.js';
 import { openLabHost, type LabHost } from './lab-host.js';
 import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+import { countdownText } from './countdown.js';
 import { Timeline } from './timeline.js';
 
 /** Linux's timers, and the shortened ones of --quick. */
@@ -46,6 +47,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   let peer: KernelPeer | undefined;
   let kernel: KernelWatch | undefined;
   let error: string | undefined;
+  let statusTimer: ReturnType<typeof setInterval> | undefined;
   try {
     host = openLabHost({
       pcap: options.pcap,
@@ -77,6 +79,10 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
       },
     });
     const h = host;
+    if (options.onStatus) {
+      const onStatus = options.onStatus;
+      statusTimer = setInterval(() => onStatus(countdownText(h.net.stack.tcp.sockets(h.net.now()), h.net.now())), 250);
+    }
     for (const sysctl of def.sysctls?.(timers) ?? []) await h.ns.run(['sysctl', '-qw', sysctl]);
     peer = await KernelPeer.start(h.ns);
     kernel = new KernelWatch(h.ns, def.ports, (c) => line(`kernel  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`));
@@ -111,6 +117,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     checks.push({ what: `${def.name} ran to its end`, ok: false, detail: error });
     line(`FAIL  ${error}`);
   } finally {
+    clearInterval(statusTimer);
     await kernel?.stop();
     await peer?.stop();
     host?.close();

@@ -34,6 +34,9 @@ export interface ScenarioOptions {
   pcap?: string;
   /** Called with each line of the timeline as it happens. */
   onLine?: (line: string) => void;
+  /** Called a few times a second while the scenario runs, with what its timers are waiting for
+   *  (e.g. "TIME-WAIT ends in 42 s"), for a live status line. */
+  onStatus?: (countdown: string) => void;
   /** Shorten the long timers: MSL 1 s, FIN timeout 3 s, 2 SYN retries (SYNs at 0-5 s, fail at 7 s). */
   quick?: boolean;
   /** Maximum segment lifetime for tcplab (TIME-WAIT = 2 × msl). */
