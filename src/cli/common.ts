@@ -1,17 +1,25 @@
 // What the verbs of `tcplab` share.
 import { InvalidArgumentError } from 'commander';
 import { Netns } from '../lab/netns.js';
-import { tunAvailable } from '../link/tun-device.js';
+import { checkPrivileges, reexecInUserNamespace } from '../lab/privileges.js';
 
 export function fail(message: string): never {
   process.stderr.write(`tcplab: ${message}\n`);
   process.exit(1);
 }
 
-/** Scenarios and servers need a TUN device and a private namespace: say plainly what is missing. */
+/**
+ * Scenarios, servers and clients need a TUN device and private namespaces. Not root: re-run
+ * this command inside a user namespace of our own when the kernel allows it (and exit with its
+ * status); otherwise say plainly what is missing.
+ */
 export function requirePrivileges(): void {
-  const tun = tunAvailable();
-  if (!tun.ok) fail(`cannot run here: ${tun.reason}`);
+  const check = checkPrivileges();
+  if (check.kind === 'unavailable') fail(`cannot run here: ${check.reason}`);
+  if (check.kind === 'reexec') {
+    process.stderr.write('tcplab: not root: running inside a user namespace of its own (unshare -rn)\n');
+    process.exit(reexecInUserNamespace());
+  }
   try {
     Netns.create('tcplab-probe-').destroy();
   } catch (err) {

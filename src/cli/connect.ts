@@ -156,7 +156,7 @@ async function connect(target: ConnectTarget, opts: ConnectOptions): Promise<num
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   try {
     info(`tcplab (userspace TCP) ${host.address} on TUN device ${host.device} in network namespace ${host.ns.name}; the kernel is ${host.peerAddress}`);
-    info(`watch it:  ip netns exec ${host.ns.name} ss -tan -o   |   ip netns exec ${host.ns.name} tcpdump -ni ${host.device}`);
+    info(`watch it:  ${host.ns.enterCommand} ss -tan -o   |   ${host.ns.enterCommand} tcpdump -ni ${host.device}`);
     if (opts.kernelServer) children.push(await startKernelServer(host, target, opts.kernelServer, info));
     if (opts.peerCmd) {
       const child = host.ns.spawn(['sh', '-c', opts.peerCmd], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,7 +9,10 @@ import { TunLink } from '../link/tun-link.js';
 import { createStack, type NetStack } from '../net/net-stack.js';
 import type { StackOptions } from '../stack/stack.js';
 import { parseCidr } from '../wire/address.js';
-import { Netns } from './netns.js';
+import { Netns, USERNS_ENV } from './netns.js';
+
+/** The kernel's default (500) drops packets under load at MTU 1500. */
+const TUN_TX_QUEUE_LEN = 5000;
 
 export interface LabHostOptions {
   /** An existing namespace name to use (created when missing, then left in place); default a
@@ -56,11 +59,16 @@ export function openLabHost(options: LabHostOptions = {}): LabHost {
   const ns = options.netns ? Netns.attach(options.netns) : Netns.create('tcplab-');
   let tun: TunLink | undefined;
   try {
+    // Inside tcplab's own user namespace the queue-length ioctl is refused (it checks the initial
+    // namespace's CAP_NET_ADMIN); netlink is namespace-aware, so `ip link` sets it there.
+    const userns = process.env[USERNS_ENV] === '1';
     tun = TunLink.open({
-      netns: ns.name,
+      netns: ns.path,
+      ...(userns ? { txQueueLen: null } : {}),
       mtu: options.mtu ?? 1500,
       addresses: [`${peerAddress}/${cidr.prefixLength}`, ...(ipv6 ? ['fd00:77::1/64'] : [])],
     });
+    if (userns) ns.runSync(['ip', 'link', 'set', 'dev', tun.device.name, 'txqueuelen', String(TUN_TX_QUEUE_LEN)]);
     let link: Link = tun;
     const capture = options.pcap ? new CaptureLink(link, options.pcap, { snapLength: options.pcapSnapLength }) : undefined;
     if (capture) link = capture;
