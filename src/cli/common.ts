@@ -11,11 +11,11 @@ export function fail(message: string): never {
 /**
  * Scenarios, servers and clients need a TUN device and private namespaces. Not root: re-run
  * this command inside a user namespace of our own when the kernel allows it (and exit with its
- * status); otherwise say plainly what is missing.
+ * status). Returns undefined when ready, or the reason nothing can be had.
  */
-export function requirePrivileges(): void {
+export function labPrivileges(): string | undefined {
   const check = checkPrivileges();
-  if (check.kind === 'unavailable') fail(`cannot run here: ${check.reason}`);
+  if (check.kind === 'unavailable') return check.reason;
   if (check.kind === 'reexec') {
     process.stderr.write('tcplab: not root: running inside a user namespace of its own (unshare -rn)\n');
     process.exit(reexecInUserNamespace());
@@ -23,8 +23,15 @@ export function requirePrivileges(): void {
   try {
     Netns.create('tcplab-probe-').destroy();
   } catch (err) {
-    fail(`cannot run here: ${(err as Error).message}`);
+    return (err as Error).message;
   }
+  return undefined;
+}
+
+/** Like labPrivileges, for verbs that cannot do without: a plain one-line error. */
+export function requirePrivileges(): void {
+  const missing = labPrivileges();
+  if (missing !== undefined) fail(`cannot run here: ${missing}`);
 }
 
 /** A commander argument parser for an integer in [min, max]. */

@@ -8,6 +8,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from './netns.js';
+import type { Peer, PeerSocket } from './peer-api.js';
+
+export type { PeerSocket } from './peer-api.js';
 
 export class KernelPeerError extends Error {
   readonly code: string;
@@ -31,11 +34,7 @@ export function peerScript(name: string): string {
 
 type Reply = { id: number; ok: boolean; error?: string; message?: string } & Record<string, unknown>;
 
-export interface PeerSocket {
-  readonly sock: number;
-}
-
-export class KernelPeer {
+export class KernelPeer implements Peer {
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
   private nextId = 1;
@@ -116,6 +115,10 @@ export class KernelPeer {
     const wait = options.nonblocking ? 10_000 : (options.timeoutSeconds ?? 150) * 1000 + 5000;
     const r = await this.call('connect', { host, port, timeout: options.timeoutSeconds, nonblocking: options.nonblocking, bind: options.bind }, wait);
     return { sock: r.sock as number, local: r.local as [string, number] };
+  }
+
+  async waitConnected(s: PeerSocket, timeoutSeconds = 5): Promise<void> {
+    await this.call('wait_connected', { sock: s.sock, timeout: timeoutSeconds }, timeoutSeconds * 1000 + 5000);
   }
 
   async send(s: PeerSocket, data: string | Uint8Array): Promise<number> {

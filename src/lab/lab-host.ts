@@ -36,18 +36,25 @@ export interface LabHostOptions {
   onPacket?: (packet: Uint8Array, direction: 'in' | 'out') => void;
 }
 
-export interface LabHost {
-  readonly ns: Netns;
+/** What a scenario runs on: tcplab's stack and the addresses of both ends. */
+export interface ScenarioHost {
+  /** The namespace with the kernel peer; undefined over the in-memory link (no kernel). */
+  readonly ns: Netns | undefined;
   readonly net: NetStack;
   /** tcplab's IPv4 address and the kernel's. */
   readonly address: string;
   readonly peerAddress: string;
   readonly address6: string | undefined;
   readonly peerAddress6: string | undefined;
-  readonly device: string;
   readonly capture: CaptureLink | undefined;
   readonly faults: FaultLink | undefined;
   close(): void;
+}
+
+/** tcplab and the kernel on a TUN device in a namespace. */
+export interface LabHost extends ScenarioHost {
+  readonly ns: Netns;
+  readonly device: string;
 }
 
 export function openLabHost(options: LabHostOptions = {}): LabHost {

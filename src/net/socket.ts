@@ -206,7 +206,10 @@ export class Socket extends Duplex {
       const target = this.#connectTarget;
       const syscall = target && c.error === 'ECONNREFUSED' ? 'connect' : c.error === 'EPIPE' ? 'write' : 'read';
       const err = systemError(c.error, syscall, target?.host ?? this.remoteAddress, target?.port ?? this.remotePort, HINTS[c.error]);
-      this.destroy(err);
+      // Done reading (EOF) and writing: nothing is pending that the error could fail, so Node
+      // on Linux would never report it (a RST in LAST-ACK); SO_ERROR still has it.
+      const idle = this.#pushedEnd && this.writableFinished;
+      this.destroy(idle ? undefined : err);
     }
   }
 

@@ -1929,14 +1929,15 @@ export class Connection {
       return;
     }
     // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset"; CLOSING, LAST-ACK: "enter the
-    // CLOSED state". Linux tcp_reset says EPIPE in CLOSE-WAIT, ECONNRESET elsewhere.
-    if (st.name === 'CLOSING' || st.name === 'LAST-ACK') this.enterClosed('rst', now, undefined);
-    else this.enterClosed('rst', now, st.name === 'CLOSE-WAIT' ? 'EPIPE' : 'ECONNRESET');
+    // CLOSED state". Linux tcp_reset records an error in every one of them (SO_ERROR shows
+    // it): EPIPE in CLOSE-WAIT, ECONNRESET elsewhere; we follow Linux.
+    this.enterClosed('rst', now, st.name === 'CLOSE-WAIT' ? 'EPIPE' : 'ECONNRESET');
   }
 
   private enterClosed(cause: string, now: number, error: TcpErrorCode | undefined): void {
     if (error !== undefined) this.err = error;
-    if (error === 'ECONNRESET' || error === 'EPIPE') this.counters.estabResets++;
+    // Linux tcp_set_state: TCP_MIB_ESTABRESETS counts leaving ESTABLISHED or CLOSE-WAIT for CLOSED.
+    if ((error === 'ECONNRESET' || error === 'EPIPE') && (this.st.name === 'ESTABLISHED' || this.st.name === 'CLOSE-WAIT')) this.counters.estabResets++;
     if (error === 'ECONNREFUSED' || (error === 'ETIMEDOUT' && this.irs === undefined)) this.counters.attemptFails++;
     this.stopTimers();
     this.sndBuf.clear();

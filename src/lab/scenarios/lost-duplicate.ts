@@ -2,15 +2,16 @@
 // that wandered in the network turns up after the connection closed, and a new connection with
 // the same 4-tuple now exists whose receive window happens to cover its sequence number.
 //
-// tcplab connects from a fixed port to a kernel server, sends it 600 kB, and the kernel streams
+// tcplab connects from a fixed port to a kernel server, sends it 4 MB, and the kernel streams
 // data back; every data segment from the kernel is recorded as it passes (the "network" keeps
 // a copy), and tcplab closes first. Then tcplab reconnects from the same port, sends some data,
 // and the kernel sends 1 MB more. Both ends' ISNs for a 4-tuple are a keyed hash plus a clock
 // (RFC 6528), so the new ones are the old ones plus the time in between. The kernel's clock runs
 // 15.6 M per second (64 ns ticks), so the kernel streams until its old bytes reach past where
 // its next ISN will be: then some old segments fall inside the new receive window. tcplab's runs
-// 250 k per second, so its new ISN lies below the acknowledgment number the old segments carry;
-// tcplab sends just enough that this old ACK becomes one the new connection accepts (RFC 5961 §5,
+// 250 k per second and the 4 MB it sent first cover 16 s of it, so its new ISN lies below the
+// acknowledgment number the old segments carry; on the new connection tcplab sends just enough
+// that this old ACK becomes one the connection accepts (RFC 5961 §5,
 // with Linux's rule that an old ACK may go back no further than the bytes acknowledged so far).
 // The old duplicates are injected, as they would turn up, before the kernel's new data.
 //  - With TIME-WAIT: the reconnect fails (EADDRNOTAVAIL) until 2MSL are over; the duplicates
@@ -22,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import { IPPROTO_TCP, parsePacket } from '../../wire/index.js';
 import { seqAdd, seqDiff } from '../../wire/seq.js';
+import { ISN_CLOCK_TICKS_PER_MS } from '../../stack/isn.js';
 import { patternSha256 } from '../pattern.js';
 import type { ScenarioContext, ScenarioDefinition } from '../scenario.js';
 import type { Socket } from '../../net/socket.js';
@@ -29,16 +31,21 @@ import type { Socket } from '../../net/socket.js';
 const LOCAL_PORT = 5020;
 /** What the kernel streams on a first connection that ends in TIME-WAIT (nothing races it). */
 const GUARDED_OLD_BYTES = 4_000_000;
-/** Without TIME-WAIT the kernel streams in chunks until its data outruns its ISN clock, up to: */
+/** Without TIME-WAIT the kernel streams in chunks until its data outruns its ISN clock. */
 const OLD_CHUNK = 4_000_000;
-const OLD_LIMIT = 120_000_000;
-/** Linux's ISN clock: secure_tcp_seq adds ktime_get_real_ns() >> 6, i.e. 15 625 per ms. */
+/** Linux's ISN clock: secure_tcp_seq adds ktime_get_real_ns() >> 6, i.e. 15 625 per ms. Over
+ *  the in-memory link the peer is tcplab, whose clock is RFC 6528's 4 µs one. */
 const KERNEL_ISN_PER_MS = 15_625;
 /** Time from the end of the old stream to the new SYN, generously (close, reconnect). */
 const RECONNECT_MARGIN_MS = 500;
 const NEW_BYTES = 1_000_000;
-/** What tcplab sends on the first connection: the kernel's old segments acknowledge it. */
-const OLD_SENT = 600_000;
+/**
+ * What tcplab sends on the first connection: the kernel's old segments acknowledge it. tcplab's
+ * own ISN clock (250 per ms) must not pass that acknowledgment before the reconnect (an old ACK
+ * below the new ISN is never acceptable), so it covers OLD_TIME_LIMIT_MS of that clock.
+ */
+const OLD_TIME_LIMIT_MS = 14_000;
+const OLD_SENT = (OLD_TIME_LIMIT_MS + 2_000) * ISN_CLOCK_TICKS_PER_MS;
 
 interface Outcome {
   /** Set when the machine moved data too slowly to outrun the kernel's ISN clock. */
@@ -108,11 +115,12 @@ async function experiment(ctx: ScenarioContext, serverPort: number, label: strin
     await oldRead;
     streamed += chunk;
     if (!racing) break;
-    const isnAdvance = (performance.now() - oldSynAt + RECONNECT_MARGIN_MS) * KERNEL_ISN_PER_MS;
-    if (streamed > isnAdvance + old.endpoint!.connection.rcvWnd) break;
-    if (streamed >= OLD_LIMIT) {
-      const rate = streamed / (performance.now() - oldSynAt) / 1000;
-      tooSlow = `this machine moved ${rate.toFixed(1)} MB/s, slower than the kernel's ISN clock (15.6 M/s): old segments cannot land in a new window (try again on an idle machine)`;
+    const peerIsnPerMs = ctx.host.ns ? KERNEL_ISN_PER_MS : ISN_CLOCK_TICKS_PER_MS;
+    const elapsed = performance.now() - oldSynAt;
+    if (streamed > (elapsed + RECONNECT_MARGIN_MS) * peerIsnPerMs + old.endpoint!.connection.rcvWnd) break;
+    if (elapsed > OLD_TIME_LIMIT_MS) {
+      const rate = streamed / elapsed / 1000;
+      tooSlow = `this machine moved ${rate.toFixed(1)} MB/s, slower than the peer's ISN clock (${(peerIsnPerMs / 1000).toFixed(1)} M/s): old segments cannot land in a new window (try again on an idle machine)`;
       break;
     }
   }
