@@ -191,6 +191,7 @@ describe.each([
   it(`a router that drops packets above ${mtu} bytes and says so: the MSS drops to ${mss}, 300 kB arrive byte-exact, no RTO`, () => {
     const h = twoHosts();
     const { client, server } = connectPair(h, host, 5000);
+    const idle = connectPair(h, host, 5002);
     let reports = 0;
     h.drop = (packet, from) => {
       if (packet.length <= mtu) return false;
@@ -207,6 +208,10 @@ describe.each([
     expect(h.a.counters.get(host.includes(':') ? 'Icmp6InPktTooBigs' : 'IcmpInDestUnreachs')).toBe(reports);
     const peer = parseIpAddress(host) as IpAddress;
     expect(h.a.pmtu.learned(peer, h.now)).toBe(mtu);
+    // Another connection to the same host, idle meanwhile, sends smaller segments from now on
+    // (Linux: tcp_current_mss sees the route's new MTU), without resending anything.
+    expect(idle.client.connection.sendMss).toBe(mss);
+    expect(idle.client.connection.counters.retransSegs).toBe(0);
 
     // A new connection to the same host starts with the learned MTU: its SYN still offers the
     // link's MSS (Linux: advmss from the device), its segments fit at once.
