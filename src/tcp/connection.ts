@@ -614,8 +614,7 @@ export class Connection {
    * quoted 4-tuple). Returns what it did, for the stack's counters and its path MTU cache.
    */
   icmpError(report: IcmpReport, now: number): IcmpOutcome {
-    const backoffs = this.rtt.backoffs;
-    const outcome = this.icmpOutcome(report, now);
+    const [outcome, rtoReverted] = this.icmpOutcome(report, now);
     this.event({
       type: 'icmp',
       icmp: report.name,
@@ -624,33 +623,34 @@ export class Connection {
       ...(report.action === 'error' && (outcome === 'aborted' || outcome === 'soft-error') ? { error: report.error } : {}),
       ...(report.action === 'path-mtu' ? { mtu: report.mtu } : {}),
       mss: this.sendMss,
-      ...(this.rtt.backoffs < backoffs ? { rtoReverted: true } : {}),
+      ...(rtoReverted ? { rtoReverted } : {}),
       at: now,
     });
     return outcome;
   }
 
-  private icmpOutcome(report: IcmpReport, now: number): IcmpOutcome {
+  /** What the error does, and whether it undid an RTO backoff. */
+  private icmpOutcome(report: IcmpReport, now: number): [IcmpOutcome, boolean] {
     const st = this.st;
     // tcp_v4_err: a TIME-WAIT socket takes no ICMP ("inet_twsk_put ... return 0"), nor a
     // closed one ("if (sk->sk_state == TCP_CLOSE) goto out").
-    if (st.name === 'CLOSED' || st.name === 'TIME-WAIT') return 'ignored';
+    if (st.name === 'CLOSED' || st.name === 'TIME-WAIT') return ['ignored', false];
     if (st.name === 'SYN-RECEIVED' && st.passive) {
       // Linux tcp_req_err, for a request socket: the quote must be our SYN-ACK exactly
       // ("seq != tcp_rsk(req)->snt_isn": OUTOFWINDOWICMPS). A network-level error drops the
       // request silently ("POSIX does not want network errors returned from accept()").
-      if (report.seq !== this.iss) return 'out-of-window';
-      if (!report.abortsRequest) return 'ignored';
+      if (report.seq !== this.iss) return ['out-of-window', false];
+      if (!report.abortsRequest) return ['ignored', false];
       this.enterClosed('icmp', now, undefined);
-      return 'request-dropped';
+      return ['request-dropped', false];
     }
     // RFC 5927 §4.1: "TCP SHOULD check that the TCP sequence number contained in the payload of
     // the ICMP error message is within the range SND.UNA =< SEG.SEQ < SND.NXT". Linux:
     // between(seq, snd_una, snd_nxt), both ends included, as unsigned offsets from SND.UNA (so
     // a guess 2^31 away is out too); its snd_nxt is tcplab's SND.MAX.
-    if (!seqInWindow(report.seq, this.sndUna, seqDiff(this.sndMax, this.sndUna) + 1)) return 'out-of-window';
-    if (report.action === 'ignore') return 'ignored';
-    if (report.action === 'path-mtu') return this.icmpPathMtu(report, now);
+    if (!seqInWindow(report.seq, this.sndUna, seqDiff(this.sndMax, this.sndUna) + 1)) return ['out-of-window', false];
+    if (report.action === 'ignore') return ['ignored', false];
+    if (report.action === 'path-mtu') return [this.icmpPathMtu(report, now), false];
     if (st.name === 'SYN-SENT' || st.name === 'SYN-RECEIVED') {
       // Linux tcp_done_with_error in SYN-SENT and (simultaneous) SYN-RECV: ANY of these errors
       // ends the connect, host and net unreachable included. RFC 1122 §4.2.3.9 calls those
@@ -658,18 +658,18 @@ export class Connection {
       // (connect() → EHOSTUNREACH, "No route to host").
       if (report.error !== 'ECONNREFUSED') this.counters.attemptFails++;
       this.enterClosed('icmp', now, report.error);
-      return 'aborted';
+      return ['aborted', false];
     }
     // RFC 6069 §4 / Linux tcp_ld_RTO_revert: a net or host unreachable for the retransmitted
     // head says the path is down, not congested: undo one backoff so the next retransmission
     // comes sooner.
-    if (report.revertsRto) this.revertRtoBackoff(report.seq, now);
+    const reverted = report.revertsRto && this.revertRtoBackoff(report.seq, now);
     // RFC 1122 §4.2.3.9: "TCP MUST NOT abort ... on Destination Unreachable codes 0, 1, 5 ...
     // [it] SHOULD make the information available to the application". Linux keeps trying ("we
     // will keep trying until we time out, or the user gives up") even for port and protocol
     // unreachable, and keeps the error for the timeout (sk_err_soft, no IP_RECVERR).
     this.softErr = report.error;
-    return 'soft-error';
+    return ['soft-error', reverted];
   }
 
   /**
@@ -750,18 +750,19 @@ export class Connection {
    * the retransmission timer backed off. One backoff is undone; the timer then expires the new
    * RTO after the head was last sent, or at once when that time has passed.
    */
-  private revertRtoBackoff(seq: number, now: number): void {
-    if (seq !== this.sndUna || this.sndUna === this.sndMax || this.rtxAttempts === 0 || this.rtt.backoffs === 0) return;
+  private revertRtoBackoff(seq: number, now: number): boolean {
+    if (seq !== this.sndUna || this.sndUna === this.sndMax || this.rtxAttempts === 0 || this.rtt.backoffs === 0) return false;
     const rto = this.rtt.revertBackoff();
     const remaining = rto - (now - this.lastRtoAt);
     this.rtxIsProbe = false;
     if (remaining > 0) {
       this.timers.rtx = now + remaining;
-      return;
+      return true;
     }
     // "RTO revert clocked out retransmission. Will retransmit now."
     this.timers.rtx = undefined;
     this.onRetransmitTimeout(now);
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -169,6 +169,7 @@ describe('RFC 6069 / Linux tcp_ld_RTO_revert', () => {
     r.advance(3 * rto); // the RTO is 4×: nothing yet
     r.expectNothing();
     r.c.icmpError(hostUnreachable(ISS + 1), r.now);
+    expect(icmpEvents(r).at(-1)).toMatchObject({ outcome: 'soft-error', rtoReverted: true });
     r.drain();
     r.expectFields([{ seq: ISS + 1, len: 100 }]);
     expect(r.c.nextDeadline()).toBe(r.now + r.c.rto);
