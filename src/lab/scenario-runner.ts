@@ -9,7 +9,7 @@ import type { Endpoint } from '../tcp/outgoing-segment.js';
 import { KernelPeer } from './kernel-peer.js';
 import { KernelWatch } from './kernel-watch.js';
 import { openLabHost, type LabHost } from './lab-host.js';
-import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+import type { Check, KernelStateSeen, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers, TcplabStateChange } from './scenario.js';
 import { countdownText } from './countdown.js';
 import { Timeline } from './timeline.js';
 
@@ -33,6 +33,10 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   const timers = scenarioTimers(options);
   const checks: Check[] = [];
   const ourStates = new Set<string>();
+  // Both ends' state changes, kept for the state diagram (src/lab/scenario-diagram.ts).
+  const stateChanges: TcplabStateChange[] = [];
+  const kernelChanges: KernelStateSeen[] = [];
+  const sinceStart = (): number => performance.now() - started;
   const stamp = (): string => `+${((performance.now() - started) / 1000).toFixed(3).padStart(7)}s`;
   const timeline = new Timeline(stamp, options.onLine);
   const line = (text: string): void => timeline.add(text);
@@ -73,6 +77,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
         events: (event: TcpEvent, local: Endpoint, remote: Endpoint) => {
           if (event.type !== 'state') return;
           ourStates.add(event.to);
+          stateChanges.push({ ...event, local: endpointText(local), remote: endpointText(remote), t: sinceStart() });
           line(`tcplab  ${endpointText(local)} ⇄ ${endpointText(remote)}  ${event.from} → ${event.to} (${event.cause})`);
         },
         ...(def.stack?.(timers) ?? {}),
@@ -85,7 +90,10 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     }
     for (const sysctl of def.sysctls?.(timers) ?? []) await h.ns.run(['sysctl', '-qw', sysctl]);
     peer = await KernelPeer.start(h.ns);
-    kernel = new KernelWatch(h.ns, def.ports, (c) => line(`kernel  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`));
+    kernel = new KernelWatch(h.ns, def.ports, (c) => {
+      kernelChanges.push({ local: c.local, peer: c.peer, from: c.from, to: c.to, t: sinceStart() });
+      line(`kernel  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`);
+    });
     kernel.start();
     const k = kernel;
     const ctx: ScenarioContext = {
@@ -124,6 +132,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     timeline.flush();
   }
   const kernelStates = kernel ? [...kernel.statesSeen()] : [];
+  const kernelSocketsAtEnd = kernel ? kernel.rows.map((r) => `${r.local} ${r.peer}`) : [];
   for (const state of def.expect.tcplab) {
     checks.push({ what: `tcplab reached ${state}`, ok: ourStates.has(state), detail: ourStates.has(state) ? 'seen in its state changes' : `only ${[...ourStates].join(', ') || 'nothing'}` });
   }
@@ -137,6 +146,9 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     checks,
     tcplabStates: [...ourStates],
     kernelStates,
+    stateChanges,
+    kernelChanges,
+    kernelSocketsAtEnd,
     timeline: timeline.lines,
     packets: timeline.packets,
     capture: options.pcap,
