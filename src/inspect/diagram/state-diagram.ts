@@ -59,12 +59,20 @@ export function stateDiagramSvg(input: StateDiagramInput): string {
 
   const takenFigureEdges = new Set(placed.filter((s) => s.route.figure).map((s) => s.route.figure!));
   const shownEdges = FIGURE_EDGES.filter((e) => !e.note || takenFigureEdges.has(e));
+  const occupied = occupiedByFigure(shownEdges);
+  // Routes outside the figure say so where there is room (the legend says it anyway).
+  const labelledOutside = outsideRoutes(placed).filter((route) => {
+    const rect = textRect(route.labelAt.x, route.labelAt.y, OUTSIDE_LABEL, 11.5, route.labelAt.anchor);
+    if (occupied.some((r) => overlaps(r, rect))) return false;
+    occupied.push(rect);
+    return true;
+  });
   const body = [
     text(32, 44, 'RFC 9293 §3.3.2, Figure 5: TCP connection state diagram', { class: 'caption' }),
     el('g', { class: 'figure' }, ...shownEdges.map((e) => figureEdge(e, takenFigureEdges.has(e)))),
-    el('g', { class: 'taken' }, ...takenEdges(placed)),
+    el('g', { class: 'taken' }, ...takenEdges(placed, labelledOutside)),
     el('g', { class: 'states' }, ...STATE_BOXES.map((b) => stateBoxSvg(b.id, b.state, b.x, b.y, paths, placed))),
-    el('g', { class: 'steps' }, ...stepBadges(placed, occupiedByFigure(placed, shownEdges))),
+    el('g', { class: 'steps' }, ...stepBadges(placed, occupied)),
     el('g', { class: 'panel', transform: `translate(${FIGURE_WIDTH} 0)` }, panel.svg),
   ].join('');
 
@@ -123,7 +131,7 @@ function sideOffsets(placed: readonly PlacedStep[]): Map<PlacedStep, number> {
   return new Map(placed.map((s) => [s, (byKey.get(s.route.key)!.size > 1 ? (s.path === 0 ? -1 : 1) : 0) * 3.2]));
 }
 
-function takenEdges(placed: readonly PlacedStep[]): string[] {
+function takenEdges(placed: readonly PlacedStep[], labelledOutside: readonly EdgeRoute[]): string[] {
   const offsets = sideOffsets(placed);
   const out: string[] = [];
   for (const s of placed) {
@@ -149,7 +157,7 @@ function takenEdges(placed: readonly PlacedStep[]): string[] {
     );
   }
   // Transitions outside the figure say so where they run, once per route.
-  for (const route of outsideRoutes(placed)) {
+  for (const route of labelledOutside) {
     out.push(text(route.labelAt.x, route.labelAt.y, OUTSIDE_LABEL, { class: 'edge-label halo', 'text-anchor': route.labelAt.anchor, 'font-style': 'italic' }));
   }
   return out;
@@ -226,12 +234,11 @@ function textRect(x: number, y: number, s: string, size: number, anchor: 'start'
 }
 
 /** What the figure already occupies: its boxes and the labels drawn. */
-function occupiedByFigure(placed: readonly PlacedStep[], figureEdges: readonly FigureEdge[]): Rect[] {
+function occupiedByFigure(figureEdges: readonly FigureEdge[]): Rect[] {
   const rects: Rect[] = STATE_BOXES.map((b) => ({ x0: b.x - BOX_HALF_WIDTH - 6, y0: b.y - BOX_HALF_HEIGHT - 6, x1: b.x + BOX_HALF_WIDTH + 6, y1: b.y + BOX_HALF_HEIGHT + 6 }));
   for (const e of figureEdges) {
     e.label.lines.forEach((line, i) => rects.push(textRect(e.label.x, labelLineY(e, i), line, 11.5, e.label.anchor)));
   }
-  for (const route of outsideRoutes(placed)) rects.push(textRect(route.labelAt.x, route.labelAt.y, OUTSIDE_LABEL, 11.5, route.labelAt.anchor));
   // The edges of the drawing: nothing may spill into the side panel.
   rects.push({ x0: FIGURE_WIDTH - 8, y0: -1e4, x1: 1e6, y1: 1e6 }, { x0: -1e6, y0: -1e4, x1: 8, y1: 1e6 });
   return rects;

@@ -181,7 +181,8 @@ export function timeSequenceSvg(input: TimeSequenceInput): string {
     title: `Time-sequence graph of ${sender} → ${receiver}`,
     description: stats,
     style: `${AXES_STYLE}.title{font-size:20px;font-weight:700;fill:${COLOURS.ink};}.subtitle{font-size:12.5px;fill:${COLOURS.muted};}.mark-label{font-size:11px;font-weight:700;}.r-label{font-size:10px;font-weight:700;}.halo{paint-order:stroke;stroke:#fff;stroke-width:3.5px;stroke-linejoin:round;}`,
-    defs: clipPath('plot', { x: AREA.x - 6, y: AREA.y - 6, width: AREA.width + 12, height: AREA.height + 12 }),
+    // Lines stop at the top of the plot; the marks at its other edges stay whole.
+    defs: clipPath('plot', { x: AREA.x - 8, y: AREA.y, width: AREA.width + 16, height: AREA.height + 8 }),
     body,
   });
 }
