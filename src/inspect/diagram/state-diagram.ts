@@ -118,9 +118,10 @@ function figureEdge(e: FigureEdge, taken: boolean): string {
 }
 
 /** How a step's line looks: solid for the figure's transitions, dashed for one Linux takes
- *  outside the figure, dotted for a state passed too quickly for ss to see it. */
+ *  outside the figure, dotted where ss did not see the way (a state passed too quickly, or a
+ *  socket gone from a state the figure does not lead straight to CLOSED from). */
 function dashOf(s: PlacedStep): string | undefined {
-  if (s.step.kind === 'inferred') return '1.5 5';
+  if (s.step.kind === 'inferred' || (s.step.kind === 'vanished' && !s.route.figure)) return '1.5 5';
   return s.route.figure ? undefined : '7 5';
 }
 
@@ -167,7 +168,7 @@ const OUTSIDE_LABEL = 'not in Figure 5';
 
 function outsideRoutes(placed: readonly PlacedStep[]): EdgeRoute[] {
   const byKey = new Map<string, EdgeRoute>();
-  for (const s of placed) if (!s.route.figure) byKey.set(s.route.key, s.route);
+  for (const s of placed) if (!s.route.figure && s.step.kind !== 'vanished') byKey.set(s.route.key, s.route);
   return [...byKey.values()];
 }
 
@@ -359,7 +360,7 @@ function sidePanel(input: StateDiagramInput, paths: readonly StatePath[], origin
   const styles: [string | undefined, string, string][] = [
     [undefined, COLOURS.ink, 'a transition of RFC 9293 Figure 5'],
     ['7 5', COLOURS.ink, 'taken, but not drawn in Figure 5 (Linux)'],
-    ['1.5 5', COLOURS.ink, 'passed too quickly for ss to see'],
+    ['1.5 5', COLOURS.ink, 'not seen: too quick for ss (its way inferred)'],
     [undefined, COLOURS.faint, 'in Figure 5, not taken'],
   ];
   for (const [dash, colour, words] of styles) {
@@ -380,7 +381,7 @@ function sidePanel(input: StateDiagramInput, paths: readonly StatePath[], origin
       out.push(text(x + 9, y - 0.3, String(i + 1), { class: 'badge-num', 'text-anchor': 'middle', style: hollow ? `fill:${PATH_COLOURS[p]}` : undefined }));
       out.push(text(x + 26, y, step.at === undefined ? '' : formatOffset(step.at - origin), { class: 'mono', fill: COLOURS.muted }));
       out.push(text(x + 100, y, `${step.from} → ${step.to}`, { class: 'panel-text', 'font-weight': '600' }));
-      const why = step.kind === 'event' ? (step.cause ?? '') : step.kind === 'inferred' ? 'not seen' : step.kind === 'vanished' ? 'gone' : 'seen';
+      const why = step.kind === 'event' ? (step.cause ?? '') : step.kind === 'inferred' ? 'not seen' : step.kind === 'vanished' ? 'gone from ss' : 'seen';
       out.push(text(width + x, y, why, { class: 'panel-text', 'text-anchor': 'end', fill: step.kind === 'event' ? PATH_COLOURS[p] : COLOURS.muted, style: `fill:${step.kind === 'event' ? PATH_COLOURS[p] : COLOURS.muted}` }));
     }
     const last = path.steps[path.steps.length - 1];

@@ -140,6 +140,10 @@ describe('the RFC 9293 state diagram', () => {
     expect(abort.map((g) => g.getAttribute('data-cause'))).toEqual(['abort']);
     expect(elements(abort[0], 'path')[0].getAttribute('stroke-dasharray')).toBe('7 5');
     expect(elements(doc, 'text').map(textOf)).toContain('not in Figure 5');
+    // The kernel's socket just left ss: how it got to CLOSED was not seen, so it is dotted.
+    const gone = withClass(doc, 'g', 'taken-edge', 'end-b', 'vanished');
+    expect(gone.map((g) => g.getAttribute('data-from'))).toEqual(['ESTABLISHED']);
+    expect(elements(gone[0], 'path')[0].getAttribute('stroke-dasharray')).toBe('1.5 5');
   });
 
   it('escapes whatever the input holds', () => {
