@@ -3,6 +3,7 @@
 // direction, and cwnd/ssthresh/RTT over time.
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { congestionSvg } from '../inspect/diagram/congestion.js';
 import { bytesSent, conversations, tcpSegments, type CapturedPacket, type Conversation } from '../inspect/diagram/segments.js';
 import { stateDiagramSvg } from '../inspect/diagram/state-diagram.js';
@@ -102,7 +103,7 @@ function statesCommand(): Command {
       // Both ends are tcplab's when it talked to itself: draw the other end too.
       const peer = withStates.find((c) => c.local === chosen.remote && c.remote === chosen.local);
       if (peer) paths.push({ name: 'peer', endpoint: peer.local, source: 'its state events in the same trace', steps: pathFromEvents(stateEvents(peer.lines)) });
-      write(opts.output, stateDiagramSvg({ title: `${chosen.local} ⇄ ${chosen.remote}`, subtitle: `From ${opts.trace}.`, paths, clockNote: 'Times since the first state change shown, on the stack’s clock.' }));
+      write(opts.output, stateDiagramSvg({ title: `${chosen.local} ⇄ ${chosen.remote}`, subtitle: `The states of this connection in ${basename(opts.trace)}.`, paths, clockNote: 'Times since the first state change shown, on the stack’s clock.' }));
     });
 }
 
@@ -160,7 +161,7 @@ function cwndCommand(): Command {
     .action((opts: { trace: string; conn?: string; output: string }) => {
       const busy = (c: TraceConnection): number => c.lines.filter((l) => l.type !== 'state').length;
       const { chosen } = traceConnection(opts.trace, opts.conn, busy, 'no cwnd, RTT or retransmission event in it');
-      write(opts.output, congestionSvg({ events: chosen.lines, title: `cwnd, ssthresh and RTT: ${chosen.local} → ${chosen.remote}`, subtitle: `from ${opts.trace}` }));
+      write(opts.output, congestionSvg({ events: chosen.lines, title: `cwnd, ssthresh and RTT: ${chosen.local} → ${chosen.remote}`, subtitle: `from ${basename(opts.trace)}` }));
     });
 }
 

@@ -53,7 +53,7 @@ export function stateDiagramSvg(input: StateDiagramInput): string {
   const t0 = Math.min(...placed.map((s) => s.step.at ?? Infinity));
   const origin = Number.isFinite(t0) ? t0 : 0;
 
-  const panel = sidePanel(input, paths, origin);
+  const panel = sidePanel(input, paths, origin, new Set(placed.map(dashOf)));
   const height = Math.max(FIGURE_HEIGHT, panel.height);
   const width = FIGURE_WIDTH + PANEL_WIDTH;
 
@@ -333,12 +333,14 @@ function causePlacement(at: Point & { dx: number; dy: number }, cause: string, o
 }
 
 /** The side panel: title, what each colour and line style means, and every step with its time. */
-function sidePanel(input: StateDiagramInput, paths: readonly StatePath[], origin: number): { svg: string; height: number } {
+function sidePanel(input: StateDiagramInput, paths: readonly StatePath[], origin: number, dashes: ReadonlySet<string | undefined>): { svg: string; height: number } {
   const x = 28;
   const width = PANEL_WIDTH - 48;
   const out: string[] = [];
   let y = 52;
-  out.push(text(x, y, input.title, { class: 'panel-title' }));
+  // A long title (a connection's two ends) is set smaller rather than cut by the edge.
+  const titleSize = Math.min(22, Math.floor((width / textWidth(input.title, 1)) * 10) / 10);
+  out.push(text(x, y, input.title, { class: 'panel-title', style: titleSize < 22 ? `font-size:${titleSize}px` : undefined }));
   y += 22;
   for (const line of input.subtitle ? wrapText(input.subtitle, width, 12.5) : []) {
     out.push(text(x, y, line, { class: 'panel-sub' }));
@@ -357,10 +359,11 @@ function sidePanel(input: StateDiagramInput, paths: readonly StatePath[], origin
   y += 4;
   out.push(text(x, y, 'LINES', { class: 'panel-h' }));
   y += 18;
+  // The line styles this picture uses.
   const styles: [string | undefined, string, string][] = [
     [undefined, COLOURS.ink, 'a transition of RFC 9293 Figure 5'],
-    ['7 5', COLOURS.ink, 'taken, but not drawn in Figure 5 (Linux)'],
-    ['1.5 5', COLOURS.ink, 'not seen: too quick for ss (its way inferred)'],
+    ...(dashes.has('7 5') ? [['7 5', COLOURS.ink, 'taken, but not drawn in Figure 5 (Linux)'] as [string, string, string]] : []),
+    ...(dashes.has('1.5 5') ? [['1.5 5', COLOURS.ink, 'not seen: too quick for ss (its way inferred)'] as [string, string, string]] : []),
     [undefined, COLOURS.faint, 'in Figure 5, not taken'],
   ];
   for (const [dash, colour, words] of styles) {

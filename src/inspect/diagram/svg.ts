@@ -65,11 +65,24 @@ export function textWidth(s: string, size: number): number {
   return em * size;
 }
 
-/** Splits `s` into lines no wider than `width` at `size`. */
+/** Splits `s` into lines no wider than `width` at `size`; a word too long for a line (a path)
+ *  is cut where it must be. */
 export function wrapText(s: string, width: number, size: number): string[] {
   const lines: string[] = [];
   let current = '';
-  for (const word of s.split(/\s+/).filter((w) => w !== '')) {
+  const words = s.split(/\s+/).filter((w) => w !== '').flatMap((w) => {
+    const pieces: string[] = [];
+    let piece = '';
+    for (const ch of w) {
+      if (piece !== '' && textWidth(piece + ch, size) > width) {
+        pieces.push(piece);
+        piece = '';
+      }
+      piece += ch;
+    }
+    return [...pieces, piece];
+  });
+  for (const word of words) {
     const candidate = current === '' ? word : `${current} ${word}`;
     if (current !== '' && textWidth(candidate, size) > width) {
       lines.push(current);

@@ -90,7 +90,8 @@ export function timeSequenceSvg(input: TimeSequenceInput): string {
   const dataTop = Math.max(1, ...d.bars.map((b) => b.to), ...d.acks.map((a) => a.ack), ...d.marks.map((m) => m.seq + 1));
   const windowTop = Math.max(0, ...d.acks.map((a) => a.edge));
   const windowClipped = windowTop > dataTop * 1.6;
-  const [y0, y1] = niceDomain(0, windowClipped ? dataTop * 1.08 : Math.max(dataTop, windowTop), 8);
+  // Sequence numbers are whole: at least 10 of them, so ticks fall on integers.
+  const [y0, y1] = niceDomain(0, Math.max(10, windowClipped ? dataTop * 1.08 : Math.max(dataTop, windowTop)), 8);
   const xDomain = niceDomain(0, duration, 10);
   const x = linearScale(xDomain, [AREA.x, AREA.x + AREA.width]);
   const y = linearScale([y0, y1], [AREA.y + AREA.height, AREA.y]);
