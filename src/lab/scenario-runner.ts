@@ -12,7 +12,7 @@ import { openLabHost, type LabHostOptions, type ScenarioHost } from './lab-host.
 import { openMemoryLabHost } from './memory-host.js';
 import type { Peer } from './peer-api.js';
 import { StackPeer } from './stack-peer.js';
-import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+import type { Check, KernelStateSeen, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers, TcplabStateChange } from './scenario.js';
 import { countdownText } from './countdown.js';
 import { Timeline } from './timeline.js';
 
@@ -36,6 +36,10 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   const timers = scenarioTimers(options);
   const checks: Check[] = [];
   const ourStates = new Set<string>();
+  // Both ends' state changes, kept for the state diagram (src/lab/scenario-diagram.ts).
+  const stateChanges: TcplabStateChange[] = [];
+  const kernelChanges: KernelStateSeen[] = [];
+  const sinceStart = (): number => performance.now() - started;
   const stamp = (): string => `+${((performance.now() - started) / 1000).toFixed(3).padStart(7)}s`;
   const timeline = new Timeline(stamp, options.onLine);
   const memory = options.link === 'memory';
@@ -80,13 +84,16 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
         events: (event: TcpEvent, local: Endpoint, remote: Endpoint) => {
           if (event.type !== 'state') return;
           ourStates.add(event.to);
+          stateChanges.push({ ...event, local: endpointText(local), remote: endpointText(remote), t: sinceStart() });
           line(`tcplab  ${endpointText(local)} ⇄ ${endpointText(remote)}  ${event.from} → ${event.to} (${event.cause})`);
         },
         ...(def.stack?.(timers) ?? {}),
       },
     };
-    const onKernelChange = (c: { local: string; peer: string; from: string | undefined; to: string; row: { timer?: { name: string; time: string; count: number } } }): void =>
+    const onKernelChange = (c: { local: string; peer: string; from: string | undefined; to: string; row: { timer?: { name: string; time: string; count: number } } }): void => {
+      kernelChanges.push({ local: c.local, peer: c.peer, from: c.from, to: c.to, t: sinceStart() });
       line(`${them}  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`);
+    };
     if (memory) {
       // The peer runs with the scenario's timers, as the kernel does through its sysctls.
       const m = openMemoryLabHost(hostOptions, { msl: timers.msl, tcpFinTimeout: timers.tcpFinTimeout, tcpSynRetries: timers.tcpSynRetries });
@@ -144,6 +151,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     timeline.flush();
   }
   const kernelStates = kernel ? [...kernel.statesSeen()] : [];
+  const kernelSocketsAtEnd = kernel ? kernel.rows.map((r) => `${r.local} ${r.peer}`) : [];
   for (const state of def.expect.tcplab) {
     checks.push({ what: `tcplab reached ${state}`, ok: ourStates.has(state), detail: ourStates.has(state) ? 'seen in its state changes' : `only ${[...ourStates].join(', ') || 'nothing'}` });
   }
@@ -158,6 +166,9 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     checks,
     tcplabStates: [...ourStates],
     kernelStates,
+    stateChanges,
+    kernelChanges,
+    kernelSocketsAtEnd,
     timeline: timeline.lines,
     packets: timeline.packets,
     capture: options.pcap,
