@@ -64,9 +64,10 @@ export function scenarioStatePaths(def: Pick<ScenarioDefinition, 'expect'>, resu
     const kernelLocal = best.kernel[0].local;
     const fromListener = result.kernelChanges.some((c) => c.to === 'LISTEN' && c.peer.endsWith(':*') && portOf(c.local) === portOf(kernelLocal));
     paths.push({
-      name: 'Linux',
+      // Over the in-memory link the other end is a second tcplab stack, not Linux.
+      name: result.link === 'memory' ? 'peer (tcplab)' : 'Linux',
       endpoint: plainEndpoint(kernelLocal),
-      source: 'ss -tan in the namespace, polled every 15 ms',
+      source: result.link === 'memory' ? "the second stack's socket table, polled every 15 ms" : 'ss -tan in the namespace, polled every 15 ms',
       steps: pathFromObservations(
         best.kernel.map((k) => ({ state: k.to, at: k.t })),
         { fromListener, stillThere: result.kernelSocketsAtEnd.includes(best.kernelKey) },
