@@ -3,10 +3,10 @@
 import { Command, Option } from 'commander';
 import { APP_NAMES, runApp, type AppName } from '../lab/apps.js';
 import { openLabHost } from '../lab/lab-host.js';
-import { intArg, requirePrivileges } from './common.js';
+import { intArg, requirePrivileges, withLabHostOptions } from './common.js';
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  return withLabHostOptions(new Command('serve')
     .description('run a server on the userspace stack, in a private namespace, until Ctrl-C')
     .requiredOption('--port <port>', 'port to listen on', intArg('port', 1, 65535))
     .addOption(new Option('--app <app>', 'what the server does').choices(APP_NAMES as string[]).default('echo'))
@@ -16,11 +16,7 @@ export function serveCommand(): Command {
     .option('--accept-delay <ms>', 'start accepting only after this long', intArg('accept delay', 0, 86_400_000))
     .option('--never-close', 'accept and read, but never close (CLOSE-WAIT when clients close)')
     .option('--close-delay <ms>', 'close each connection this long after accepting it', intArg('close delay', 0, 86_400_000))
-    .option('--msl <ms>', 'maximum segment lifetime: TIME-WAIT lasts 2 × msl (0 disables it)', intArg('msl', 0, 3_600_000))
-    .option('--pcap <file>', 'write a capture of every packet on the TUN device')
-    .option('--netns <name>', 'use (or create) this network namespace instead of a private one')
-    .option('--addr <cidr>', "tcplab's address and prefix on the TUN device", '10.77.0.2/24')
-    .option('--peer-addr <ip>', "the kernel's address on the TUN device", '10.77.0.1')
+    .option('--msl <ms>', 'maximum segment lifetime: TIME-WAIT lasts 2 × msl (0 disables it)', intArg('msl', 0, 3_600_000)))
     .addHelpText(
       'after',
       `
