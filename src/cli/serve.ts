@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { APP_NAMES, runApp, type AppName } from '../lab/apps.js';
 import { openLabHost } from '../lab/lab-host.js';
 import { intArg, requirePrivileges, withLabHostOptions } from './common.js';
+import { startControl } from './control-target.js';
 
 export function serveCommand(): Command {
   return withLabHostOptions(new Command('serve')
@@ -57,6 +58,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     pcap: opts.pcap,
     stack: { tcp: opts.msl === undefined ? undefined : { msl: opts.msl } },
   });
+  const control = await startControl('serve', host.net.stack, () => host.net.now());
   const log = (line: string): void => {
     process.stdout.write(`${new Date().toISOString().slice(11, 23)}  ${line}\n`);
   };
@@ -77,6 +79,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     process.stdout.write(`  reach it:  ${enter} ${opts.app === 'http' ? `curl http://${target}/` : `socat - TCP:${target}`}\n`);
     process.stdout.write(`  watch it:  ${enter} ss -tan -o   |   ${enter} tcpdump -ni ${host.device}\n`);
     if (opts.pcap) process.stdout.write(`  capture:   ${opts.pcap}\n`);
+    if (control) process.stdout.write(`  inspect:   tcplab ss -tano   |   tcplab nstat   |   tcplab trace -f   (from another terminal)\n`);
     if (!opts.accept) process.stdout.write(`  not accepting: connections wait in the accept queue (backlog ${opts.backlog})\n`);
     process.stdout.write('Ctrl-C to stop.\n');
   });
@@ -87,7 +90,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       process.stdout.write(`\n${signal}: closing connections, flushing the capture, removing the namespace\n`);
       server.close();
       host.close();
-      resolve();
+      void control?.close().then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -94,6 +94,7 @@ export function tourCommand(): Command {
         const result = await runScenario(scenario, {
           quick: opts.quick,
           pcap: join(opts.captures, `${scenario.name}.pcap`),
+          controlName: 'tour',
           onLine: live?.onLine,
           onStatus: live?.onStatus,
           link,

@@ -6,6 +6,7 @@ import { formatPacket, IPPROTO_TCP, parsePacket } from '../wire/index.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
+import { ControlServer } from '../inspect/control-server.js';
 import { KernelPeer } from './kernel-peer.js';
 import { KernelWatch } from './kernel-watch.js';
 import { openLabHost, type LabHostOptions, type ScenarioHost } from './lab-host.js';
@@ -58,6 +59,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   let kernel: KernelWatch | undefined;
   let error: string | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
+  let control: ControlServer | undefined;
   try {
     const hostOptions: LabHostOptions = {
       pcap: options.pcap,
@@ -113,6 +115,8 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
       const onStatus = options.onStatus;
       statusTimer = setInterval(() => onStatus(countdownText(h.net.stack.tcp.sockets(h.net.now()), h.net.now())), 250);
     }
+    // `tcplab ss`, `nstat` and `trace` from another terminal reach the scenario's stack.
+    control = await ControlServer.start({ name: options.controlName ?? 'scenario', stack: h.net.stack, now: () => h.net.now() }).catch(() => undefined);
     kernel.start();
     const k = kernel;
     const ctx: ScenarioContext = {
@@ -145,6 +149,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     line(`FAIL  ${error}`);
   } finally {
     clearInterval(statusTimer);
+    await control?.close();
     await kernel?.stop();
     await peer?.stop();
     host?.close();

@@ -70,6 +70,8 @@ export interface ScenarioOptions {
   /** 'tun' (default): the kernel in a private namespace; 'memory': a second tcplab stack in
    *  Linux's defaults over an in-memory link, where no TUN device or namespace can be had. */
   link?: 'tun' | 'memory';
+  /** The name `tcplab ss --name` knows the running scenario by (default 'scenario'). */
+  controlName?: string;
 }
 
 /** Timers of a run: Linux's, or the shortened ones of --quick. */
