@@ -88,6 +88,14 @@ describe('the socket table against the real ss', () => {
     it(`${side}: ss -tln`, () => {
       expect(formatSs(views, { states: stateFilter({ listening: true }) })).toBe(fixture(`${side}.ss-tln.txt`));
     });
+    it(`${side}: ss -tan on a terminal 100 columns wide spreads the columns over the width`, () => {
+      expect(formatSs(views, { states: stateFilter({ all: true }), screenWidth: 100 })).toBe(fixture(`${side}.ss-tan-tty100.txt`));
+    });
+    it(`${side}: ss -tan -o on a terminal 60 columns wide sizes the columns for the terminal to wrap`, () => {
+      // (Its timers were read a moment later than those of the other runs.)
+      const later = viewsFrom(fixture(`${side}.ss-tan-o-tty60.txt`));
+      expect(formatSs(later, { states: stateFilter({ all: true }), timers: true, screenWidth: 60 })).toBe(fixture(`${side}.ss-tan-o-tty60.txt`));
+    });
     it(`${side}: ss -tan state time-wait has no State column`, () => {
       expect(formatSs(views, { states: stateFilter({ all: true }, ['state', 'time-wait']) })).toBe(fixture(`${side}.ss-tan-state-time-wait.txt`));
     });
