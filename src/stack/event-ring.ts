@@ -31,8 +31,8 @@ export class EventRing {
   private readonly listeners = new Set<EventListener>();
 
   constructor(readonly capacity = DEFAULT_EVENT_RING_CAPACITY) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw Object.assign(new RangeError(`the event ring's capacity must be a positive integer, not ${capacity}`), { code: 'ERR_OUT_OF_RANGE' });
+    if (!Number.isInteger(capacity) || capacity < 0) {
+      throw Object.assign(new RangeError(`the event ring's capacity must be a whole number (0: keep nothing), not ${capacity}`), { code: 'ERR_OUT_OF_RANGE' });
     }
     this.events = new Array<TcpEvent | undefined>(capacity);
     this.locals = new Array<Endpoint | undefined>(capacity);
@@ -40,14 +40,15 @@ export class EventRing {
   }
 
   record(event: TcpEvent, local: Endpoint | undefined, remote: Endpoint | undefined): void {
+    this.total++;
+    for (const listener of this.listeners) listener(event, local, remote);
+    if (this.capacity === 0) return;
     const i = this.head;
     this.events[i] = event;
     this.locals[i] = local;
     this.remotes[i] = remote;
     this.head = i + 1 === this.capacity ? 0 : i + 1;
     if (this.size < this.capacity) this.size++;
-    this.total++;
-    for (const listener of this.listeners) listener(event, local, remote);
   }
 
   /** The entries still held, oldest first; only the last `limit` of them when given. */

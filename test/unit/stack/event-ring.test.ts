@@ -31,8 +31,20 @@ describe('EventRing', () => {
     expect(seen).toEqual([1]);
   });
 
-  it('refuses a capacity that is not a positive integer', () => {
-    expect(() => new EventRing(0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  it('refuses a capacity that is not a whole number; 0 keeps nothing', () => {
+    expect(() => new EventRing(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => new EventRing(1.5)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    const none = new EventRing(0);
+    none.record(at(1), undefined, undefined);
+    expect([none.recent(), none.total]).toEqual([[], 1]);
+  });
+
+  it('a stack with capacity 0 traces nothing and hands its events only to the events option', () => {
+    const seen: string[] = [];
+    const s = new Stack({ addresses: ['10.77.0.2'], eventRingCapacity: 0, events: (e) => seen.push(e.type) });
+    s.connect({ host: '10.77.0.1', port: 80 }, 0);
+    expect(seen).toEqual(['state']);
+    expect(s.events.total).toBe(0);
   });
 });
 
