@@ -14,6 +14,7 @@ import { formatIpAddress } from '../wire/address.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
 import { intArg, requirePrivileges, withLabHostOptions } from './common.js';
+import { startControl } from './control-target.js';
 
 export interface ConnectTarget {
   host: string;
@@ -135,12 +136,14 @@ async function connect(target: ConnectTarget, opts: ConnectOptions): Promise<num
       },
     },
   });
+  const control = await startControl('connect', host.net.stack, () => host.net.now());
   let stopping = false;
   const children: ChildProcess[] = [];
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
     process.stdin.destroy();
+    void control?.close();
     host.close();
   };
   const onSignal = (signal: string): void => {

@@ -2,7 +2,7 @@
 // ($XDG_RUNTIME_DIR/tcplab, or /tmp/tcplab-<uid>), mode 0700, one `<name>-<pid>.sock` per
 // process, so that several run at once and `tcplab ss` from another terminal finds them. A
 // socket whose process is gone is stale and removed when the directory is listed.
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class RuntimeDirError extends Error {
@@ -27,6 +27,25 @@ function uid(): number {
   return process.getuid?.() ?? 0;
 }
 
+/**
+ * The user's uid as the rest of the machine knows it. Inside the user namespace an unprivileged
+ * tcplab re-runs itself in (`unshare -rn`) it is root, mapped from the real uid by
+ * /proc/self/uid_map ("inside outside count" lines): the directory must be the one a
+ * `tcplab ss` run outside looks in.
+ */
+function hostUid(): number {
+  const inside = uid();
+  try {
+    for (const line of readFileSync('/proc/self/uid_map', 'utf8').split('\n')) {
+      const [first, outside, count] = line.trim().split(/\s+/).map(Number);
+      if (inside >= first && inside < first + count) return outside + (inside - first);
+    }
+  } catch {
+    // no /proc: not Linux, or a sandbox; the uid is what getuid says
+  }
+  return inside;
+}
+
 /** The directory, whether or not it exists yet. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_RUNTIME_DIR;
@@ -37,7 +56,7 @@ export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
       // $XDG_RUNTIME_DIR set but missing (su without a login session): fall back to /tmp.
     }
   }
-  return `/tmp/tcplab-${uid()}`;
+  return `/tmp/tcplab-${hostUid()}`;
 }
 
 /**
