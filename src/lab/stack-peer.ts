@@ -9,7 +9,8 @@ import type { NetStack } from '../net/net-stack.js';
 import type { Server } from '../net/server.js';
 import type { Socket } from '../net/socket.js';
 import type { SocketRow } from '../stack/socket-row.js';
-import { formatIpAddress } from '../wire/address.js';
+import { socketView } from '../inspect/socket-view.js';
+import { ssTimerTime } from '../inspect/ss-timer.js';
 import type { KernelSocketRow } from './kernel-ss.js';
 import { KernelPeerError } from './kernel-peer.js';
 import { patternBytes } from './pattern.js';
@@ -233,21 +234,19 @@ export class StackPeer implements Peer {
   }
 }
 
-/** ss spells two states its own way. */
-const SS_STATE: Record<string, string> = { ESTABLISHED: 'ESTAB', 'SYN-RECEIVED': 'SYN-RECV' };
-
+/** One row as the kernel watch reads `ss -tan -o` lines: ss's state names and timer units. */
 function ssRow(row: SocketRow, now: number): KernelSocketRow {
-  const endpoint = (address: SocketRow['local']['address'], port: number | string, family: 4 | 6): string => {
-    const a = address === undefined ? (family === 4 ? '0.0.0.0' : '::') : formatIpAddress(address);
+  const v = socketView(row, now);
+  const endpoint = (address: string | undefined, port: number | string): string => {
+    const a = address ?? (v.family === 4 ? '0.0.0.0' : '::');
     return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
   };
-  const timer = row.timer ? { name: row.timer.kind, time: `${Math.max(0, Math.ceil((row.timer.expiresAt - now) / 1000))}sec`, count: row.timer.count } : undefined;
   return {
-    state: SS_STATE[row.state] ?? row.state,
-    recvQ: row.recvQ,
-    sendQ: row.sendQ,
-    local: endpoint(row.local.address, row.local.port, row.family),
-    peer: row.remote ? endpoint(row.remote.address, row.remote.port, row.family) : row.family === 4 ? '0.0.0.0:*' : '[::]:*',
-    timer,
+    state: v.state,
+    recvQ: v.recvQ,
+    sendQ: v.sendQ,
+    local: endpoint(v.local.address, v.local.port),
+    peer: v.remote ? endpoint(v.remote.address, v.remote.port) : endpoint(undefined, '*'),
+    timer: v.timer ? { name: v.timer.kind, time: ssTimerTime(v.timer.remainingMs), count: v.timer.count } : undefined,
   };
 }
