@@ -28,13 +28,19 @@ describe('TCP between two stacks', () => {
     server.connection.close(h.now);
     h.b.tcp.afterUserCall(server);
     h.run(h.now + 50);
-    expect(client.connection.stateName).toBe('TIME-WAIT');
-    const enteredAt = (client.connection.state as { enteredAt: number }).enteredAt;
-    h.run(enteredAt + 59_999);
-    expect(h.a.tcp.connections.has(client.key)).toBe(true);
-    h.run(enteredAt + 60_000);
+    expect(client.stateName).toBe('TIME-WAIT');
+    // The engine is let go: a compact entry in the TIME-WAIT table holds the 4-tuple.
     expect(h.a.tcp.connections.has(client.key)).toBe(false);
+    expect(h.a.tcp.timeWait.table.count).toBe(1);
+    const enteredAt = (client.state as { enteredAt: number }).enteredAt;
+    h.run(enteredAt + 59_999);
+    expect(client.stateName).toBe('TIME-WAIT');
+    expect(h.a.tcp.timeWait.lookup(client.local.address, client.local.port, client.remote.address, client.remote.port)).toBeGreaterThanOrEqual(0);
+    h.run(enteredAt + 60_000);
+    expect(client.stateName).toBe('CLOSED');
+    expect(h.a.tcp.timeWait.table.count).toBe(0);
     expect(h.b.tcp.connections.size).toBe(0);
+    expect(h.a.counters.get('TcpExtTW')).toBe(1);
     expect(h.a.counters.get('TcpActiveOpens')).toBe(1);
     expect(h.b.counters.get('TcpPassiveOpens')).toBe(1);
   });
