@@ -118,12 +118,7 @@ describe('TCP between two stacks', () => {
       const c = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
       h.run(h.now + 5);
       const s = h.b.tcp.accept(listener)!;
-      c.connection.close(h.now);
-      h.a.tcp.afterUserCall(c);
-      h.run(h.now + 5);
-      s.connection.close(h.now);
-      h.b.tcp.afterUserCall(s);
-      h.run(h.now + 5);
+      h.closeInTurn(c, s, 5);
       expect(c.connection.stateName).toBe('TIME-WAIT');
     }
     expect(() => h.a.connect({ host: '10.0.0.2', port: 80 }, h.now)).toThrow(expect.objectContaining({ code: 'EADDRNOTAVAIL' }));
@@ -147,12 +142,7 @@ describe('TCP between two stacks', () => {
       const c = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
       h.run(h.now + 5);
       const s = h.b.tcp.accept(listener)!;
-      c.connection.close(h.now);
-      h.a.tcp.afterUserCall(c);
-      h.run(h.now + 5);
-      s.connection.close(h.now);
-      h.b.tcp.afterUserCall(s);
-      h.run(h.now + 5);
+      h.closeInTurn(c, s, 5);
       closed.push({ port: c.local.port, sndNxt: c.connection.sndNxt });
     }
     // Younger than 1 s: not yet.
@@ -191,12 +181,7 @@ describe('TCP between two stacks', () => {
       h.run(h.now + 5);
       const s = h.b.tcp.accept(listener)!;
       // The server closes first: its side of the connection goes to TIME-WAIT on port 80.
-      s.connection.close(h.now);
-      h.b.tcp.afterUserCall(s);
-      h.run(h.now + 5);
-      c.connection.close(h.now);
-      h.a.tcp.afterUserCall(c);
-      h.run(h.now + 5);
+      h.closeInTurn(s, c, 5);
       expect(s.connection.stateName).toBe('TIME-WAIT');
       h.b.tcp.unlisten(listener, h.now);
       if (reuse) expect(h.b.listen({ port: 80, reuseAddress: true }).port).toBe(80);
