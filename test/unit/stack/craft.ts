@@ -36,8 +36,3 @@ export function tcpOf(packet: Uint8Array): TcpSegment {
   if (!parsed.ok || parsed.l4.protocol !== IPPROTO_TCP) throw new Error(`not a TCP packet: ${formatPacket(parsed)}`);
   return parsed.l4;
 }
-
-/** As tcpdump -nn -S prints them. */
-export function lines(packets: Uint8Array[]): string[] {
-  return packets.map((p) => formatPacket(parsePacket(p)));
-}
