@@ -73,7 +73,8 @@ export class TimeWaitSockets {
   enter(connection: Connection, local: Endpoint, remote: Endpoint, reuseAddress: boolean): TimeWaitRef {
     const st = connection.state;
     if (st.name !== 'TIME-WAIT') throw new Error('TimeWaitSockets.enter: the connection is not in TIME-WAIT');
-    const duration = st.expiresAt - st.enteredAt;
+    // 2 × msl as the engine counted it (enteredAt + duration = its expiresAt, to the bit).
+    const duration = 2 * connection.config.msl;
     const slot = this.table.insert(
       {
         localAddress: local.address,
