@@ -89,9 +89,10 @@ export class Socket extends Duplex {
     return this.#ep ? (ipFamily(this.#ep.remote.address) === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
 
-  /** The engine's connection state, in RFC 9293's words ('ESTABLISHED', 'CLOSE-WAIT'...). */
+  /** The connection's state, in RFC 9293's words ('ESTABLISHED', 'CLOSE-WAIT'...): TIME-WAIT
+   *  while the stack's TIME-WAIT entry lasts, then CLOSED. */
   get tcpState(): string {
-    return this.#ep?.connection.stateName ?? 'CLOSED';
+    return this.#ep?.stateName ?? 'CLOSED';
   }
 
   /** @internal The stack's endpoint (the inspect layer and the lab read it). */
@@ -161,7 +162,8 @@ export class Socket extends Duplex {
 
   /** Abortive close: RST to the peer (SO_LINGER 0), then destroy. */
   resetAndDestroy(): this {
-    if (this.#ep) {
+    // In TIME-WAIT the connection is the stack's entry now, no longer the socket's to abort.
+    if (this.#ep && this.#ep.timeWait === undefined) {
       this.#ep.connection.abort(this.#net.now());
       this.#net.afterUserCall(this.#ep);
     }
@@ -287,7 +289,7 @@ export class Socket extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     const ep = this.#ep;
-    if (ep && ep.connection.stateName !== 'CLOSED') {
+    if (ep && ep.timeWait === undefined && ep.connection.stateName !== 'CLOSED') {
       // close(2): FIN after queued data (RST when unread data remains, as Linux does).
       ep.connection.close(this.#net.now());
       this.#net.afterUserCall(ep);

@@ -84,15 +84,19 @@ export const LINUX_COUNTERS = [
   'TcpExtTCPAbortOnData',
   'TcpExtTCPAbortOnClose',
   'TcpExtTCPAbortOnTimeout',
+  'TcpExtTCPReqQFullDoCookies',
   'TcpExtTCPReqQFullDrop',
   'TcpExtTCPChallengeACK',
   'TcpExtTCPSynRetrans',
   'TcpExtTCPTimeWaitOverflow',
   'TcpExtTCPACKSkippedSeq',
+  'TcpExtTCPACKSkippedTimeWait',
   'TcpExtTCPACKSkippedChallenge',
   'TcpExtTCPWinProbe',
   'TcpExtTCPKeepAlive',
   'TcpExtTCPZeroWindowDrop',
+  // Linux 6.16+: PAWS rejections in TIME-WAIT (before, they counted as PAWSEstab).
+  'TcpExtPAWSTimewait',
   // IPv4's truncated packets are counted in /proc/net/netstat's IpExt line, not in snmp's Ip.
   'IpExtInTruncatedPkts',
 ] as const;

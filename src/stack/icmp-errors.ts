@@ -187,6 +187,9 @@ export class IcmpErrorInput {
     // tcp_v4_err / tcp_v6_err: no socket for the quoted 4-tuple (a listener's SYN-ACKs sent
     // with SYN cookies, a connection gone): InErrors.
     if (outcome === undefined) {
+      // A TIME-WAIT socket takes it and ignores it ("if (sk->sk_state == TCP_TIME_WAIT) {
+      // ... inet_twsk_put(inet_twsk(sk)); return 0; }"): no counter moves.
+      if (this.tcp.timeWait.lookup(quoted.src, quoted.srcPort, peer, quoted.dstPort) >= 0) return;
       this.counters.inc(inErrors);
       return;
     }

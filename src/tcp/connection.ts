@@ -163,7 +163,8 @@ export class Connection {
   sackEnabled = false;
   tsRecent = 0;
   tsRecentAt = 0;
-  private readonly tsOffset: number;
+  /** Added to the clock in TSval (RFC 7323 §5.4); the stack's TIME-WAIT entry keeps it. */
+  readonly tsOffset: number;
 
   private readonly sndBuf: SendBuffer;
   private readonly rcvBuf: ReceiveBuffer;
@@ -312,16 +313,36 @@ export class Connection {
    * stack's.
    */
   static acceptSyn(syn: IncomingSegment, o: ConnectionOptions): Connection {
+    const c = Connection.synReceived(syn, o, 'syn');
+    c.timers.rtx = o.now + synAckRetransmitTimeout(0, c.synAckSchedule);
+    return c;
+  }
+
+  /**
+   * Passive open from a SYN cookie (Linux cookie_v4_check → tcp_get_cookie_sock): the stack
+   * answered the SYN without state, ISS = the cookie, and rebuilt `syn` from the final ACK (the
+   * MSS, window scale and SACK the cookie carried). SYN-RECEIVED as Linux's child socket is, for
+   * the ACK the stack gives it next; the SYN-ACK already went out: it is neither sent again nor
+   * retransmitted, nor timed (without timestamps no RTT sample, as Linux takes none).
+   */
+  static acceptCookie(syn: IncomingSegment, o: ConnectionOptions): Connection {
+    const c = Connection.synReceived(syn, o, 'syn-cookie');
+    c.out.length = 0;
+    c.counters.outSegs--;
+    c.rttStart = Number.NaN;
+    return c;
+  }
+
+  private static synReceived(syn: IncomingSegment, o: ConnectionOptions, cause: string): Connection {
     const c = new Connection(o, { name: 'SYN-RECEIVED', passive: true });
     c.counters.passiveOpens++;
-    c.emitState('LISTEN', 'SYN-RECEIVED', 'syn', o.now);
+    c.emitState('LISTEN', 'SYN-RECEIVED', cause, o.now);
     c.negotiate(syn, o.now);
     c.receiveSyn(syn);
     // RFC 9293 §3.10.7.2: "SND.WND <- SEG.WND" is not in the LISTEN step; the SYN's window is
     // the peer's offer all the same (never scaled in a SYN, RFC 7323 §2.2).
     c.updateWindow(syn.window, syn.seq, c.iss, true, o.now);
     c.sendSynAck(o.now);
-    c.timers.rtx = o.now + synAckRetransmitTimeout(0, c.synAckSchedule);
     return c;
   }
 
@@ -2163,7 +2184,8 @@ export class Connection {
       this.enterClosed(cause, now, undefined);
       return;
     }
-    this.countTimeWait(2 * this.config.msl);
+    // TW / TWKilled for TIME-WAIT are the stack's to count: its table knows whether
+    // tcp_max_tw_buckets let the entry in (else TCPTimeWaitOverflow, and no TW).
     this.setState({ name: 'TIME-WAIT', enteredAt: now, expiresAt: now + 2 * this.config.msl }, cause, now);
   }
 

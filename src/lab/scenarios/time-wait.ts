@@ -28,9 +28,9 @@ export const timeWait: ScenarioDefinition = {
     let lastRestart = ctx.host.net.now();
     const twMs = 2 * ctx.timers.msl;
     let restarts = 0;
-    let expiresAt = (ep.connection.state as { expiresAt?: number }).expiresAt;
+    let expiresAt = (ep.state as { expiresAt?: number }).expiresAt;
     const countdown = setInterval(() => {
-      const st = ep.connection.state as { name: string; expiresAt?: number };
+      const st = ep.state as { name: string; expiresAt?: number };
       if (st.name === 'TIME-WAIT' && st.expiresAt !== expiresAt) {
         expiresAt = st.expiresAt;
         restarts++;
@@ -39,7 +39,7 @@ export const timeWait: ScenarioDefinition = {
       }
     }, 5);
     try {
-      await ctx.until('the end of TIME-WAIT', () => ep.connection.stateName === 'CLOSED', twMs * 3 + 10_000);
+      await ctx.until('the end of TIME-WAIT', () => ep.stateName === 'CLOSED', twMs * 3 + 10_000);
     } finally {
       clearInterval(countdown);
     }

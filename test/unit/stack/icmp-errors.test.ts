@@ -184,6 +184,32 @@ describe('ICMP errors that are not about a connection', () => {
   });
 });
 
+describe('ICMP errors about a connection in TIME-WAIT', () => {
+  it('are taken by the TIME-WAIT entry and ignored: nothing counted, nothing sent, TIME-WAIT holds (Linux tcp_v4_err)', () => {
+    const h = twoHosts();
+    const { client, server } = connectPair(h, '10.0.0.2', 80);
+    let lastFromA: Uint8Array | undefined;
+    h.drop = (packet, from) => {
+      if (from === 'a') lastFromA = packet.slice();
+      return false;
+    };
+    client.connection.close(h.now);
+    h.a.tcp.afterUserCall(client);
+    h.run(h.now + 50);
+    server.connection.close(h.now);
+    h.b.tcp.afterUserCall(server);
+    h.run(h.now + 50);
+    expect(client.stateName).toBe('TIME-WAIT');
+    const errorsBefore = h.a.counters.get('IcmpInErrors');
+    h.a.input(icmpAbout(lastFromA!, 'port-unreachable'), h.now);
+    h.a.input(icmpAbout(lastFromA!, { mtu: 1200 }), h.now);
+    expect(h.a.counters.get('IcmpInErrors')).toBe(errorsBefore);
+    expect(h.a.counters.get('TcpExtOutOfWindowIcmps')).toBe(0);
+    expect(h.a.takeOutput()).toEqual([]);
+    expect(client.stateName).toBe('TIME-WAIT');
+  });
+});
+
 describe.each([
   ['IPv4', '10.0.0.2', 1200, 1200 - 40 - 12],
   ['IPv6', 'fd00::2', 1280, 1280 - 60 - 12],
