@@ -4,9 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { ipEquals, ipFamily, type IpAddress } from '../wire/address.js';
 import { seqAdd } from '../wire/seq.js';
-import { IPPROTO_TCP } from '../wire/ip-protocol.js';
 import type { IpHeader } from '../wire/packet.js';
-import { TCP_ACK, TCP_RST, TCP_SYN, buildTcpSegment, type TcpSegment } from '../wire/tcp.js';
+import { TCP_ACK, TCP_RST, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { Connection } from '../tcp/connection.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { newCounters, type TcpCounters } from '../tcp/counters.js';
@@ -18,7 +17,7 @@ import type { Counters } from './counters.js';
 import { EphemeralPorts } from './ephemeral-ports.js';
 import { InitialSequenceNumbers } from './isn.js';
 import { fourTupleKey, listenKey } from './four-tuple.js';
-import { ipPacket } from './ip-output.js';
+import { tcpPacket } from './ip-output.js';
 import { DEFAULT_SOMAXCONN, Listener } from './listener.js';
 import { resetFor } from './reset.js';
 import type { SocketRow } from './socket-row.js';
@@ -471,8 +470,7 @@ export class TcpLayer {
   private flushEndpoint(ep: TcpEndpoint): void {
     const segments = ep.connection.takeOutput();
     for (const s of segments) {
-      const tcp = buildTcpSegment(toTcpSegmentFields(s, ep.local, ep.remote), ep.local.address, ep.remote.address);
-      this.send(ipPacket(ep.local.address, ep.remote.address, IPPROTO_TCP, tcp));
+      this.send(tcpPacket(ep.local.address, ep.remote.address, toTcpSegmentFields(s, ep.local, ep.remote)));
     }
   }
 

@@ -36,6 +36,7 @@
  */
 
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../wire/seq.js';
+import { takeBytes } from '../wire/slab.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { linuxSynOptions, linuxTcpOptions, type SackBlock, type TcpOption } from '../wire/tcp-options.js';
 import { ReceiveBuffer } from './buffers/receive-buffer.js';
@@ -1418,7 +1419,7 @@ export class Connection {
 
   /** `advance`: SND.NXT moves past the segment (false for a SACK hole retransmission). */
   private sendSegment(seq: number, len: number, fin: boolean, now: number, advance: boolean): void {
-    const payload = new Uint8Array(len);
+    const payload = len > 0 ? takeBytes(len) : EMPTY;
     if (len > 0) this.sndBuf.copyTo(seqDiff(seq, this.bufSeq), payload);
     let flags = TCP_ACK;
     const endOfQueue = seqDiff(seqAdd(seq, len), this.bufSeq) === this.sndBuf.length;

@@ -1,0 +1,27 @@
+/**
+ * Short-lived byte arrays carved from shared chunks: the packets and segment payloads a stack
+ * builds by the hundred thousand per second. `new Uint8Array(n)` allocates and zeroes a backing
+ * store per call; here a chunk is allocated once per `CHUNK` bytes and each array is a view of
+ * it (a small object, no backing store of its own). Nothing is ever reused: a chunk is freed by
+ * the garbage collector once no view of it remains, so a view stays valid as long as anyone
+ * holds it, exactly like a fresh array. Views start 8-byte aligned.
+ */
+
+const CHUNK = 256 * 1024;
+/** Larger requests get a chunk of their own (rare: super-segments). */
+const SMALL = 16 * 1024;
+
+let chunk = new Uint8Array(CHUNK);
+let used = 0;
+
+/** A zeroed array of `length` bytes; see the file comment. */
+export function takeBytes(length: number): Uint8Array {
+  if (length > SMALL) return new Uint8Array(length);
+  if (used + length > CHUNK) {
+    chunk = new Uint8Array(CHUNK);
+    used = 0;
+  }
+  const out = chunk.subarray(used, used + length);
+  used = (used + length + 7) & ~7;
+  return out;
+}
