@@ -38,7 +38,9 @@ const link = TunLink.open({
   netns: values.netns,
   addresses: [values.kernel, ...extra],
   mtu: Number(values.mtu),
+  offload: values.offload,
 });
+if (values.offload && link.offload === undefined) process.stderr.write(`tcplab-server: no offloads: ${link.offloadFallback ?? 'unknown reason'}\n`);
 const net = createStack({ link, addresses: [values.ours] });
 const port = Number(values.port);
 
@@ -78,6 +80,7 @@ function stats(): unknown {
   const m = process.memoryUsage();
   return {
     device: link.device.stats(),
+    offload: link.offload ?? null,
     counters: net.stack.counters.snapshot(),
     connections: net.stack.tcp.connections.size,
     memory: { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers },

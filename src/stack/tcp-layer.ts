@@ -11,13 +11,12 @@ import type { TcpConfig } from '../tcp/config.js';
 import { newCounters, type TcpCounters } from '../tcp/counters.js';
 import type { TcpEvent, TcpEventSink } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
-import { toTcpSegmentFields } from '../tcp/outgoing-segment.js';
 import { BindTable, type Binding } from './bind-table.js';
 import type { Counters } from './counters.js';
 import { EphemeralPorts } from './ephemeral-ports.js';
 import { InitialSequenceNumbers } from './isn.js';
 import { fourTupleKey, listenKey } from './four-tuple.js';
-import { tcpPacket } from './ip-output.js';
+import { segmentPacket } from './ip-output.js';
 import { DEFAULT_SOMAXCONN, Listener } from './listener.js';
 import { resetFor } from './reset.js';
 import type { SocketRow } from './socket-row.js';
@@ -51,6 +50,9 @@ export interface TcpLayerOptions {
    * timestamps and be at least 1 s old.
    */
   tcpTwReuse?: 0 | 1 | 2;
+  /** The link finishes TCP checksums (and cuts super-segments): segments leave with a partial
+   *  checksum (src/wire/partial-checksum.ts). Set by the net layer from the link's offloads. */
+  checksumOffload?: boolean;
 }
 
 export class TcpLayer {
@@ -470,7 +472,7 @@ export class TcpLayer {
   private flushEndpoint(ep: TcpEndpoint): void {
     const segments = ep.connection.takeOutput();
     for (const s of segments) {
-      this.send(tcpPacket(ep.local.address, ep.remote.address, toTcpSegmentFields(s, ep.local, ep.remote)));
+      this.send(segmentPacket(s, ep.local, ep.remote, this.options.checksumOffload ?? false));
     }
   }
 

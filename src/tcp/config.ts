@@ -60,6 +60,13 @@ export interface TcpConfig {
    *  autotunes it, tcplab takes a fixed, larger default). */
   readonly sendBufferSize: number;
   readonly receiveBufferSize: number;
+  /**
+   * The device's gso_max_size (Linux sk_gso_max_size): with TSO, new data leaves in
+   * super-segments of up to this many bytes, a multiple of the MSS (tcp_xmit_size_goal), which
+   * the device cuts into MSS-sized segments. 0 (the default): one MSS per segment. The net layer
+   * sets it from the link's offloads.
+   */
+  readonly gsoMaxSize: number;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -91,6 +98,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   keepaliveProbes: 9,
   sendBufferSize: 4 * 1024 * 1024,
   receiveBufferSize: 4 * 1024 * 1024,
+  gsoMaxSize: 0,
 });
 
 /** The defaults with `overrides` applied. */
