@@ -101,7 +101,15 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   gsoMaxSize: 0,
 });
 
-/** The defaults with `overrides` applied. */
+/** One frozen result per overrides object: every connection of a stack shares its config. */
+const resolved = new WeakMap<Partial<TcpConfig>, TcpConfig>();
+
+/** The defaults with `overrides` applied (treat `overrides` as a value: it is not read again). */
 export function tcpConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
-  return Object.freeze({ ...DEFAULT_TCP_CONFIG, ...overrides });
+  let config = resolved.get(overrides);
+  if (config === undefined) {
+    config = Object.freeze({ ...DEFAULT_TCP_CONFIG, ...overrides });
+    resolved.set(overrides, config);
+  }
+  return config;
 }

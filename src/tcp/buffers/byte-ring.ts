@@ -22,8 +22,9 @@ export function checkCapacity(capacity: number): void {
   }
 }
 
-/** The first allocation: a few segments, so short exchanges do not reallocate. */
-const MIN_ALLOCATION = 16 * 1024;
+/** The first allocation: a short request or response fits; bulk transfers double from here
+ *  (a dozen copies on the way to megabytes). Connection setup rates pay for every byte of it. */
+const MIN_ALLOCATION = 2 * 1024;
 
 /** @internal Shared by the buffers of this folder; not part of the connection's API. */
 export class ByteRing {

@@ -58,6 +58,9 @@ export interface ReceiveBufferOptions {
 }
 
 const DEFAULT_MAX_RANGES = 64;
+/** Shared by every buffer that never held data out of order; never written. */
+const NO_RANGES = new Uint32Array(0);
+const NO_STAMPS = new Float64Array(0);
 
 export class ReceiveBuffer {
   private readonly ring = new ByteRing();
@@ -67,10 +70,10 @@ export class ReceiveBuffer {
   private inOrder = 0;
   /** Held out-of-order ranges [left, right) as absolute sequence numbers, sorted, disjoint and
    * non-adjacent, all inside (RCV.NXT, RCV.NXT + window). One spare slot for the insert path. */
-  private readonly lefts: Uint32Array;
-  private readonly rights: Uint32Array;
+  private lefts: Uint32Array = NO_RANGES;
+  private rights: Uint32Array = NO_RANGES;
   /** When each range last received a segment, for the order of SACK blocks (RFC 2018 §4). */
-  private readonly stamps: Float64Array;
+  private stamps: Float64Array = NO_STAMPS;
   private ranges = 0;
   private clock = 0;
   private held = 0;
@@ -83,9 +86,6 @@ export class ReceiveBuffer {
     if (!Number.isInteger(maxRanges) || maxRanges < 1) throw new RangeError(`maxRanges must be a positive integer, got ${maxRanges}`);
     this.cap = capacity;
     this.maxRanges = maxRanges;
-    this.lefts = new Uint32Array(maxRanges + 1);
-    this.rights = new Uint32Array(maxRanges + 1);
-    this.stamps = new Float64Array(maxRanges + 1);
     this.nxt = rcvNxt >>> 0;
   }
 
@@ -207,6 +207,13 @@ export class ReceiveBuffer {
       return r;
     }
 
+    // The range tables exist from the first segment that is not simply in order: most
+    // connections never need them, and an idle one should not carry 1.5 KiB of them.
+    if (this.lefts.length === 0) {
+      this.lefts = new Uint32Array(this.maxRanges + 1);
+      this.rights = new Uint32Array(this.maxRanges + 1);
+      this.stamps = new Float64Array(this.maxRanges + 1);
+    }
     // Walk the held ranges that overlap or touch [start, end), copying only into the gaps
     // between them (first copy wins), and merge them all into one range.
     const nxt = this.nxt;
