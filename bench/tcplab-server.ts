@@ -38,7 +38,7 @@ const link = TunLink.open({
   netns: values.netns,
   addresses: [values.kernel, ...extra],
   mtu: Number(values.mtu),
-  offload: values.offload,
+  offload: values.offload, // off unless asked: the plain configurations measure the plain path
 });
 if (values.offload && link.offload === undefined) process.stderr.write(`tcplab-server: no offloads: ${link.offloadFallback ?? 'unknown reason'}\n`);
 const net = createStack({ link, addresses: [values.ours] });

@@ -59,6 +59,9 @@ export function openLabHost(options: LabHostOptions = {}): LabHost {
     tun = TunLink.open({
       netns: ns.name,
       mtu: options.mtu ?? 1500,
+      // Experiments look at every packet (timeline, fault rules, captures read back): each
+      // must carry a finished checksum and be at most one MTU, as on a plain device.
+      offload: false,
       addresses: [`${peerAddress}/${cidr.prefixLength}`, ...(ipv6 ? ['fd00:77::1/64'] : [])],
     });
     let link: Link = tun;

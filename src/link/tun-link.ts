@@ -1,6 +1,6 @@
 // A Link over a TUN device: the kernel on one side, tcplab on the other.
 //
-// With `offload: true` the device is opened with virtio-net headers and checksum and TSO
+// With `offload` (the default) the device is opened with virtio-net headers and checksum and TSO
 // offloads (src/link/offload.ts): the kernel hands over coalesced TCP packets of up to 64 KiB
 // without computing their checksums, and takes super-segments of up to 64 KiB with partial
 // checksums, which it never needs to cut up when they are for itself. At open a probe writes
@@ -18,7 +18,11 @@ import { TunDevice, type PacketBatch as DeviceBatch, type TunOptions } from './t
 export interface TunLinkOptions extends TunOptions {
   /**
    * Checksum and TSO offloads through virtio-net headers (IFF_VNET_HDR, TUNSETOFFLOAD), probed
-   * at open; what the kernel refuses is left out (see `offloadFallback`). Default false.
+   * at open; what the kernel refuses is left out (see `offloadFallback`). Default true: the
+   * stack then moves 64 KiB super-segments and sums no data. Packets then cross with partial
+   * checksums (as tcpdump on the host shows them with offloads): whoever looks at them beside
+   * the stack must honour PacketBatch.checksumTrusted, and a link that copies packets (fault
+   * injection) needs a plain device (false).
    */
   offload?: boolean;
 }
@@ -65,7 +69,7 @@ export class TunLink implements Link {
 
   /** Open a TUN device (see TunOptions, and `offload` above) and wrap it. */
   static open(options: TunLinkOptions): TunLink {
-    const { offload, ...deviceOptions } = options;
+    const { offload = true, ...deviceOptions } = options;
     if (!offload) return new TunLink(TunDevice.open(deviceOptions));
     let device: TunDevice;
     try {

@@ -21,6 +21,8 @@ import { readToEnd, until, writePattern, type Driving } from './transfer.js';
 
 const KERNEL = '10.94.0.1';
 const TCPLAB = '10.94.0.2';
+const KERNEL6 = 'fd00:94::1';
+const TCPLAB6 = 'fd00:94::2';
 
 /** What crossed the link, by direction: sizes, and how the kernel's SYNs came in. */
 interface Seen {
@@ -68,11 +70,11 @@ describeTun('TUN offloads: virtio-net headers, partial checksums, super-segments
   const seen: Seen = { largestIn: 0, largestOut: 0, syns: [] };
 
   beforeAll(async () => {
-    tun = TunLink.open({ netns: getNs().name, addresses: [`${KERNEL}/24`], offload: true });
+    tun = TunLink.open({ netns: getNs().name, addresses: [`${KERNEL}/24`, `${KERNEL6}/64`], offload: true });
     dir = mkdtempSync(join(tmpdir(), 'tcplab-offload-'));
     // Headers only: the capture shows every packet's real length without storing 200 MB.
     capture = new CaptureLink(tun, join(dir, 'offload.pcap'), { snapLength: 96 });
-    net = createStack({ link: watch(capture, seen), addresses: [TCPLAB] });
+    net = createStack({ link: watch(capture, seen), addresses: [TCPLAB, TCPLAB6] });
     peer = await KernelPeer.start(getNs());
   });
   afterAll(async () => {
@@ -142,6 +144,28 @@ describeTun('TUN offloads: virtio-net headers, partial checksums, super-segments
     expect(tun.device.stats().txErrors).toBe(0);
     await peer.close(accepted);
     await until('TIME-WAIT', () => ep.connection.stateName === 'TIME-WAIT');
+  });
+
+  it('IPv6: 20 MB each way on one connection, byte-exact', async () => {
+    const listener = net.stack.listen({ port: 6003, address: TCPLAB6 });
+    const before = seen.syns.length;
+    const client = await peer.connect(TCPLAB6, 6003);
+    await until('the accept queue', () => listener.acceptQueue.length > 0, 20_000);
+    expect(seen.syns.slice(before)[0]).toEqual({ trusted: true, checksumComplete: false });
+    const server = net.stack.tcp.accept(listener)!;
+    const bytes = 20_000_000;
+    const sending = peer.sendPattern(client, bytes).then(async (hash) => {
+      await peer.shutdown(client, 'wr');
+      return hash;
+    });
+    expect(await readToEnd(server, driving)).toEqual({ bytes, sha256: await sending });
+    const receiving = peer.recvAll(client, { bytes, timeoutSeconds: 60 });
+    await writePattern(server, bytes, driving);
+    server.connection.close(net.now());
+    net.afterUserCall(server);
+    expect(await receiving).toEqual({ received: bytes, sha256: patternSha256(bytes) });
+    await peer.close(client);
+    net.stack.tcp.unlisten(listener, net.now());
   });
 
   it('the capture shows the super-segments as the big packets that crossed the device', () => {
