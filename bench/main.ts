@@ -36,8 +36,25 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     batch: { type: 'string', default: '256' },
     'no-pin': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+if (values.help) {
+  process.stdout.write(`usage: npm run bench -- [options]   (or: tcplab bench [options]; needs root)
+  --runs N            runs per system and measure (3); medians are reported
+  --seconds S         measuring window of each run (2), after --warmup S (0.5)
+  --only LIST         e2e,memory (default); also tun-read, tun-drain (the addon's read path alone)
+  --configs LIST      mtu1500,offload,jumbo (default: all three)
+  --systems LIST      kernel,relay,tcplab (default: all three)
+  --measures LIST     bulk-in,bulk-out,crr,rr (default: all; offload and jumbo run bulk only)
+  --large-mtu N       the MTU of the jumbo configuration (9000)
+  --connections N     idle connections for the memory figures (10000)
+  --profile DIR       write a V8 CPU profile of each tcplab server process into DIR
+Writes bench/results/<time>.json, latest.json, latest.svg (chart) and latest.md (table).
+`);
+  process.exit(0);
+}
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n`);

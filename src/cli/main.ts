@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `tcplab` command.
 import { Command } from 'commander';
+import { benchCommand } from './bench.js';
 import { serveCommand } from './serve.js';
 import { scenarioCommand, tourCommand } from './tour.js';
 
@@ -11,6 +12,7 @@ program
   .showHelpAfterError()
   .addCommand(tourCommand())
   .addCommand(scenarioCommand())
-  .addCommand(serveCommand());
+  .addCommand(serveCommand())
+  .addCommand(benchCommand());
 
 await program.parseAsync();
