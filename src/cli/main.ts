@@ -2,6 +2,7 @@
 // The `tcplab` command.
 import { Command } from 'commander';
 import { benchCommand } from './bench.js';
+import { connectCommand } from './connect.js';
 import { serveCommand } from './serve.js';
 import { scenarioCommand, tourCommand } from './tour.js';
 
@@ -13,6 +14,7 @@ program
   .addCommand(tourCommand())
   .addCommand(scenarioCommand())
   .addCommand(serveCommand())
+  .addCommand(connectCommand())
   .addCommand(benchCommand());
 
 await program.parseAsync();

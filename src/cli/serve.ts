@@ -74,11 +74,12 @@ async function serve(opts: ServeOptions): Promise<void> {
   });
   server.listen({ port: opts.port, host: host.address, backlog: opts.backlog }, () => {
     const ns = host.ns.name;
+    const enter = host.ns.enterCommand;
     const target = `${host.address}:${opts.port}`;
     process.stdout.write(`listening on ${target}\n`);
     process.stdout.write(`  tcplab (userspace TCP) on TUN device ${host.device} in network namespace ${ns}; the kernel is ${host.peerAddress}\n`);
-    process.stdout.write(`  reach it:  ip netns exec ${ns} ${opts.app === 'http' ? `curl http://${target}/` : `socat - TCP:${target}`}\n`);
-    process.stdout.write(`  watch it:  ip netns exec ${ns} ss -tan -o   |   ip netns exec ${ns} tcpdump -ni ${host.device}\n`);
+    process.stdout.write(`  reach it:  ${enter} ${opts.app === 'http' ? `curl http://${target}/` : `socat - TCP:${target}`}\n`);
+    process.stdout.write(`  watch it:  ${enter} ss -tan -o   |   ${enter} tcpdump -ni ${host.device}\n`);
     if (opts.pcap) process.stdout.write(`  capture:   ${opts.pcap}\n`);
     if (!opts.accept) process.stdout.write(`  not accepting: connections wait in the accept queue (backlog ${opts.backlog})\n`);
     process.stdout.write('Ctrl-C to stop.\n');

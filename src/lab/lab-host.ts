@@ -9,7 +9,10 @@ import { TunLink } from '../link/tun-link.js';
 import { createStack, type NetStack } from '../net/net-stack.js';
 import type { StackOptions } from '../stack/stack.js';
 import { parseCidr } from '../wire/address.js';
-import { Netns } from './netns.js';
+import { Netns, USERNS_ENV } from './netns.js';
+
+/** The kernel's default (500) drops packets under load at MTU 1500. */
+const TUN_TX_QUEUE_LEN = 5000;
 
 export interface LabHostOptions {
   /** An existing namespace name to use (created when missing, then left in place); default a
@@ -33,18 +36,25 @@ export interface LabHostOptions {
   onPacket?: (packet: Uint8Array, direction: 'in' | 'out') => void;
 }
 
-export interface LabHost {
-  readonly ns: Netns;
+/** What a scenario runs on: tcplab's stack and the addresses of both ends. */
+export interface ScenarioHost {
+  /** The namespace with the kernel peer; undefined over the in-memory link (no kernel). */
+  readonly ns: Netns | undefined;
   readonly net: NetStack;
   /** tcplab's IPv4 address and the kernel's. */
   readonly address: string;
   readonly peerAddress: string;
   readonly address6: string | undefined;
   readonly peerAddress6: string | undefined;
-  readonly device: string;
   readonly capture: CaptureLink | undefined;
   readonly faults: FaultLink | undefined;
   close(): void;
+}
+
+/** tcplab and the kernel on a TUN device in a namespace. */
+export interface LabHost extends ScenarioHost {
+  readonly ns: Netns;
+  readonly device: string;
 }
 
 export function openLabHost(options: LabHostOptions = {}): LabHost {
@@ -56,14 +66,19 @@ export function openLabHost(options: LabHostOptions = {}): LabHost {
   const ns = options.netns ? Netns.attach(options.netns) : Netns.create('tcplab-');
   let tun: TunLink | undefined;
   try {
+    // Inside tcplab's own user namespace the queue-length ioctl is refused (it checks the initial
+    // namespace's CAP_NET_ADMIN); netlink is namespace-aware, so `ip link` sets it there.
+    const userns = process.env[USERNS_ENV] === '1';
     tun = TunLink.open({
-      netns: ns.name,
+      netns: ns.path,
+      ...(userns ? { txQueueLen: null } : {}),
       mtu: options.mtu ?? 1500,
       // Experiments look at every packet (timeline, fault rules, captures read back): each
       // must carry a finished checksum and be at most one MTU, as on a plain device.
       offload: false,
       addresses: [`${peerAddress}/${cidr.prefixLength}`, ...(ipv6 ? ['fd00:77::1/64'] : [])],
     });
+    if (userns) ns.runSync(['ip', 'link', 'set', 'dev', tun.device.name, 'txqueuelen', String(TUN_TX_QUEUE_LEN)]);
     let link: Link = tun;
     const capture = options.pcap ? new CaptureLink(link, options.pcap, { snapLength: options.pcapSnapLength }) : undefined;
     if (capture) link = capture;

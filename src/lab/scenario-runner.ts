@@ -8,8 +8,12 @@ import type { TcpEvent } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
 import { KernelPeer } from './kernel-peer.js';
 import { KernelWatch } from './kernel-watch.js';
-import { openLabHost, type LabHost } from './lab-host.js';
+import { openLabHost, type LabHostOptions, type ScenarioHost } from './lab-host.js';
+import { openMemoryLabHost } from './memory-host.js';
+import type { Peer } from './peer-api.js';
+import { StackPeer } from './stack-peer.js';
 import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+import { countdownText } from './countdown.js';
 import { Timeline } from './timeline.js';
 
 /** Linux's timers, and the shortened ones of --quick. */
@@ -34,20 +38,24 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   const ourStates = new Set<string>();
   const stamp = (): string => `+${((performance.now() - started) / 1000).toFixed(3).padStart(7)}s`;
   const timeline = new Timeline(stamp, options.onLine);
+  const memory = options.link === 'memory';
+  // Over the in-memory link the other end is a second tcplab stack, and the timeline says so.
+  const them = memory ? 'peer' : 'kernel';
   const line = (text: string): void => timeline.add(text);
   const packetLine = (packet: Uint8Array, direction: 'in' | 'out'): void => {
     const parsed = parsePacket(packet);
     const tcp = parsed.ok && parsed.l4.protocol === IPPROTO_TCP ? parsed.l4 : undefined;
     const bulk = tcp !== undefined && (tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0;
-    timeline.packet(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ${formatPacket(parsed)}`, bulk, tcp?.payload.length ?? 0);
+    timeline.packet(`${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ${formatPacket(parsed)}`, bulk, tcp?.payload.length ?? 0);
   };
 
-  let host: LabHost | undefined;
-  let peer: KernelPeer | undefined;
+  let host: ScenarioHost | undefined;
+  let peer: Peer | undefined;
   let kernel: KernelWatch | undefined;
   let error: string | undefined;
+  let statusTimer: ReturnType<typeof setInterval> | undefined;
   try {
-    host = openLabHost({
+    const hostOptions: LabHostOptions = {
       pcap: options.pcap,
       pcapSnapLength: def.captureSnapLength,
       // Packet control for the scenarios that lose or delay one segment on purpose.
@@ -57,12 +65,13 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
           const action = rule.action;
           // Recording a packet as it passes changes nothing on the wire.
           if (action.kind === 'record') return;
-          const what = action.kind === 'drop' ? '✂ dropped' : action.kind === 'delay' ? `⧗ delayed ${action.ms} ms` : '⧉ duplicated';
-          line(`${what} (${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'})  ${formatPacket(parsePacket(packet))}`);
+          const what = action.kind === 'drop' ? '✂ dropped' : action.kind === 'delay' ? `⧗ delayed ${action.ms} ms` : action.kind === 'hold' ? '⏸ held back' : '⧉ duplicated';
+          line(`${what} (${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`})  ${formatPacket(parsePacket(packet))}`);
         },
+        onReleased: (packet, direction) => line(`▶ released (${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`})  ${formatPacket(parsePacket(packet))}`),
         onInjected: (packet, direction) => {
           const parsed = parsePacket(packet);
-          timeline.packet(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ↯ injected  ${formatPacket(parsed)}`, false, 0);
+          timeline.packet(`${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ↯ injected  ${formatPacket(parsed)}`, false, 0);
         },
       },
       onPacket: packetLine,
@@ -75,11 +84,28 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
         },
         ...(def.stack?.(timers) ?? {}),
       },
-    });
+    };
+    const onKernelChange = (c: { local: string; peer: string; from: string | undefined; to: string; row: { timer?: { name: string; time: string; count: number } } }): void =>
+      line(`${them}  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`);
+    if (memory) {
+      // The peer runs with the scenario's timers, as the kernel does through its sysctls.
+      const m = openMemoryLabHost(hostOptions, { msl: timers.msl, tcpFinTimeout: timers.tcpFinTimeout, tcpSynRetries: timers.tcpSynRetries });
+      host = m;
+      const stackPeer = new StackPeer(m.peerNet);
+      peer = stackPeer;
+      kernel = new KernelWatch(stackPeer.rows(), def.ports, onKernelChange);
+    } else {
+      const h = openLabHost(hostOptions);
+      host = h;
+      for (const sysctl of def.sysctls?.(timers) ?? []) await h.ns.run(['sysctl', '-qw', sysctl]);
+      peer = await KernelPeer.start(h.ns);
+      kernel = new KernelWatch(h.ns, def.ports, onKernelChange);
+    }
     const h = host;
-    for (const sysctl of def.sysctls?.(timers) ?? []) await h.ns.run(['sysctl', '-qw', sysctl]);
-    peer = await KernelPeer.start(h.ns);
-    kernel = new KernelWatch(h.ns, def.ports, (c) => line(`kernel  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`));
+    if (options.onStatus) {
+      const onStatus = options.onStatus;
+      statusTimer = setInterval(() => onStatus(countdownText(h.net.stack.tcp.sockets(h.net.now()), h.net.now())), 250);
+    }
     kernel.start();
     const k = kernel;
     const ctx: ScenarioContext = {
@@ -111,6 +137,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     checks.push({ what: `${def.name} ran to its end`, ok: false, detail: error });
     line(`FAIL  ${error}`);
   } finally {
+    clearInterval(statusTimer);
     await kernel?.stop();
     await peer?.stop();
     host?.close();
@@ -122,10 +149,11 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   }
   for (const state of def.expect.kernel) {
     const seen = kernelStates.includes(state);
-    checks.push({ what: `the kernel reached ${state}`, ok: seen, detail: seen ? 'seen in ss -tan' : `ss showed ${kernelStates.join(', ') || 'nothing'}` });
+    checks.push({ what: `the ${them} reached ${state}`, ok: seen, detail: seen ? 'seen in ss -tan' : `ss showed ${kernelStates.join(', ') || 'nothing'}` });
   }
   return {
     name: def.name,
+    link: memory ? 'memory' : 'tun',
     ok: checks.every((c) => c.ok),
     checks,
     tcplabStates: [...ourStates],

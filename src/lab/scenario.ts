@@ -1,7 +1,7 @@
 // What a scenario is, what it is given while it runs, and what it returns.
-import type { KernelPeer } from './kernel-peer.js';
 import type { KernelWatch } from './kernel-watch.js';
-import type { LabHost } from './lab-host.js';
+import type { ScenarioHost } from './lab-host.js';
+import type { Peer } from './peer-api.js';
 
 export interface Check {
   /** What was expected, in words a reader of the timeline understands. */
@@ -13,6 +13,8 @@ export interface Check {
 
 export interface ScenarioResult {
   readonly name: string;
+  /** 'tun': against the Linux kernel; 'memory': against a second tcplab stack (no privileges). */
+  readonly link: 'tun' | 'memory';
   readonly ok: boolean;
   readonly checks: readonly Check[];
   /** States reached on each side (tcplab's as RFC 9293 names them, the kernel's as ss does). */
@@ -34,10 +36,16 @@ export interface ScenarioOptions {
   pcap?: string;
   /** Called with each line of the timeline as it happens. */
   onLine?: (line: string) => void;
+  /** Called a few times a second while the scenario runs, with what its timers are waiting for
+   *  (e.g. "TIME-WAIT ends in 42 s"), for a live status line. */
+  onStatus?: (countdown: string) => void;
   /** Shorten the long timers: MSL 1 s, FIN timeout 3 s, 2 SYN retries (SYNs at 0-5 s, fail at 7 s). */
   quick?: boolean;
   /** Maximum segment lifetime for tcplab (TIME-WAIT = 2 × msl). */
   msl?: number;
+  /** 'tun' (default): the kernel in a private namespace; 'memory': a second tcplab stack in
+   *  Linux's defaults over an in-memory link, where no TUN device or namespace can be had. */
+  link?: 'tun' | 'memory';
 }
 
 /** Timers of a run: Linux's, or the shortened ones of --quick. */
@@ -48,8 +56,8 @@ export interface ScenarioTimers {
 }
 
 export interface ScenarioContext {
-  readonly host: LabHost;
-  readonly peer: KernelPeer;
+  readonly host: ScenarioHost;
+  readonly peer: Peer;
   readonly kernel: KernelWatch;
   readonly timers: ScenarioTimers;
   readonly quick: boolean;
@@ -75,7 +83,11 @@ export interface ScenarioDefinition {
   readonly stack?: (timers: ScenarioTimers) => Record<string, unknown>;
   /** Bytes kept of each packet in the capture (default: all); a bulk scenario keeps headers. */
   readonly captureSnapLength?: number;
-  /** Kernel sysctls to set in the namespace before it runs (e.g. tcp_syn_retries). */
+  /** Why the scenario needs the real kernel (e.g. it runs curl in the namespace): it is skipped
+   *  over the in-memory link. */
+  readonly needsKernel?: string;
+  /** Kernel sysctls to set in the namespace before it runs (e.g. tcp_syn_retries); over the
+   *  in-memory link the peer stack runs with the scenario's timers instead. */
   readonly sysctls?: (timers: ScenarioTimers) => readonly string[];
   run(ctx: ScenarioContext): Promise<void>;
 }

@@ -204,9 +204,13 @@ export class Socket extends Duplex {
     this.pull();
     if (c.stateName === 'CLOSED' && c.error !== undefined) {
       const target = this.#connectTarget;
-      const syscall = target && c.error === 'ECONNREFUSED' ? 'connect' : c.error === 'EPIPE' ? 'write' : 'read';
+      // A connect that never completed fails in `connect` (RST or an ICMP error, as Node says).
+      const syscall = target && (c.error === 'ECONNREFUSED' || this.#connecting) ? 'connect' : c.error === 'EPIPE' ? 'write' : 'read';
       const err = systemError(c.error, syscall, target?.host ?? this.remoteAddress, target?.port ?? this.remotePort, HINTS[c.error]);
-      this.destroy(err);
+      // Done reading (EOF) and writing: nothing is pending that the error could fail, so Node
+      // on Linux would never report it (a RST in LAST-ACK); SO_ERROR still has it.
+      const idle = this.#pushedEnd && this.writableFinished;
+      this.destroy(idle ? undefined : err);
     }
   }
 

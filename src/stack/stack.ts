@@ -7,18 +7,21 @@
 // and counts every packet it drops under a Linux or tcplab counter.
 import { ipEquals, parseIpAddress, type IpAddress } from '../wire/address.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ip-protocol.js';
-import { ICMP_ECHO_REQUEST, ICMP_PORT_UNREACHABLE, buildIcmpv4DestinationUnreachable } from '../wire/icmpv4.js';
-import { ICMPV6_ECHO_REQUEST, ICMPV6_PORT_UNREACHABLE, buildIcmpv6DestinationUnreachable } from '../wire/icmpv6.js';
+import { ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_PORT_UNREACHABLE, buildIcmpv4DestinationUnreachable } from '../wire/icmpv4.js';
+import { ICMPV6_DEST_UNREACHABLE, ICMPV6_ECHO_REQUEST, ICMPV6_PORT_UNREACHABLE, buildIcmpv6DestinationUnreachable } from '../wire/icmpv6.js';
 import { parsePacket, type IpHeader } from '../wire/packet.js';
 import { Counters, dropCounterName, type CounterName } from './counters.js';
 import { echoReply } from './icmp-echo.js';
+import { IcmpErrorInput } from './icmp-errors.js';
+import { IcmpRateLimiter, type IcmpRateLimitOptions } from './icmp-rate-limit.js';
+import { PmtuCache, type PmtuCacheOptions } from './pmtu-cache.js';
 import { ipPacket } from './ip-output.js';
 import type { TcpCounters } from '../tcp/counters.js';
 import type { Listener } from './listener.js';
 import type { TcpEndpoint } from './tcp-endpoint.js';
 import { TcpLayer, type TcpLayerOptions } from './tcp-layer.js';
 
-export interface StackOptions extends TcpLayerOptions {
+export interface StackOptions extends TcpLayerOptions, IcmpRateLimitOptions, PmtuCacheOptions {
   /** The stack's own addresses, e.g. ['10.77.0.2', 'fd00:77::2']. */
   addresses: readonly string[];
   /** The link's MTU: MSS = MTU − 40 (IPv4) or − 60 (IPv6). Default 1500. */
@@ -49,6 +52,10 @@ export class Stack {
   readonly counters = new Counters();
   readonly addresses: readonly IpAddress[];
   readonly tcp: TcpLayer;
+  /** Path MTUs learned from ICMP, per destination (RFC 1191, RFC 8201). */
+  readonly pmtu: PmtuCache;
+  private readonly icmpRateLimit: IcmpRateLimiter;
+  private readonly icmpErrors: IcmpErrorInput;
   private output: Uint8Array[] = [];
 
   constructor(options: StackOptions) {
@@ -62,6 +69,10 @@ export class Stack {
       return address;
     });
     this.tcp = new TcpLayer(this.addresses, options.mtu ?? 1500, this.counters, (packet) => this.sendIp(packet), options);
+    this.pmtu = new PmtuCache(options.mtu ?? 1500, options);
+    this.tcp.pathMtu = (remote, now) => this.pmtu.learned(remote, now);
+    this.icmpRateLimit = new IcmpRateLimiter(options);
+    this.icmpErrors = new IcmpErrorInput(this.counters, this.tcp, this.pmtu);
     this.counters.addSource(() => linuxTcpCounters(this.tcp.counterTotals()));
   }
 
@@ -101,7 +112,10 @@ export class Stack {
             this.counters.inc(v6 ? 'Icmp6OutEchoReplies' : 'IcmpOutEchoReps');
             this.send(reply, v6, true);
           }
+          return;
         }
+        // Errors go to the connection whose segment they quote (src/stack/icmp-errors.ts).
+        this.icmpErrors.input(l4, now);
         return;
       }
       case IPPROTO_TCP: {
@@ -111,7 +125,7 @@ export class Stack {
       }
       case IPPROTO_UDP: {
         this.counters.inc('UdpNoPorts');
-        this.send(this.portUnreachable(ip, packet), ip.version === 6, true);
+        this.sendPortUnreachable(ip, packet, now);
         return;
       }
     }
@@ -176,12 +190,31 @@ export class Stack {
     this.output.push(packet);
   }
 
-  /** RFC 1122 §3.2.2.1 / RFC 4443 §3.1: a datagram for a port nobody listens on. */
-  private portUnreachable(ip: IpHeader, packet: Uint8Array): Uint8Array {
-    if (ip.version === 4) {
-      return ipPacket(ip.dst, ip.src, IPPROTO_ICMP, buildIcmpv4DestinationUnreachable(ICMP_PORT_UNREACHABLE, packet));
+  /**
+   * RFC 1122 §3.2.2.1 / RFC 4443 §3.1: a datagram for a port nobody listens on, within the rate
+   * limits (src/stack/icmp-rate-limit.ts; Linux counts what they hold back in
+   * OutRateLimitGlobal / OutRateLimitHost).
+   */
+  private sendPortUnreachable(ip: IpHeader, packet: Uint8Array, now: number): void {
+    const v6 = ip.version === 6;
+    const verdict = v6
+      ? this.icmpRateLimit.allow(ip.src, ICMPV6_DEST_UNREACHABLE, ICMPV6_PORT_UNREACHABLE, now)
+      : this.icmpRateLimit.allow(ip.src, ICMP_DEST_UNREACHABLE, ICMP_PORT_UNREACHABLE, now);
+    if (verdict === 'global') {
+      // icmpv6_global_allow counts the IPv4 MIB's OutRateLimitGlobal too: one bucket, one count.
+      this.counters.inc('IcmpOutRateLimitGlobal');
+      return;
     }
-    return ipPacket(ip.dst, ip.src, IPPROTO_ICMPV6, buildIcmpv6DestinationUnreachable(ICMPV6_PORT_UNREACHABLE, packet, ip.dst, ip.src));
+    if (verdict === 'host') {
+      this.counters.inc(v6 ? 'Icmp6OutRateLimitHost' : 'IcmpOutRateLimitHost');
+      return;
+    }
+    this.counters.inc(v6 ? 'Icmp6OutDestUnreachs' : 'IcmpOutDestUnreachs');
+    if (ip.version === 4) {
+      this.send(ipPacket(ip.dst, ip.src, IPPROTO_ICMP, buildIcmpv4DestinationUnreachable(ICMP_PORT_UNREACHABLE, packet)), false, true);
+    } else {
+      this.send(ipPacket(ip.dst, ip.src, IPPROTO_ICMPV6, buildIcmpv6DestinationUnreachable(ICMPV6_PORT_UNREACHABLE, packet, ip.dst, ip.src)), true, true);
+    }
   }
 
   /** The Linux MIB counter a parse failure also feeds, so `nstat` reads as on Linux. */

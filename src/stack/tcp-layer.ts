@@ -73,6 +73,9 @@ export class TcpLayer {
   private tcp: Partial<TcpConfig>;
   /** Counters of connections that are gone, so the totals never go down. */
   private readonly retired: TcpCounters = newCounters();
+  /** The path MTU toward a host when the stack learned one below the link's (its path MTU
+   *  cache, src/stack/pmtu-cache.ts): new connections to it start with that MTU. */
+  pathMtu: ((remote: IpAddress, now: number) => number | undefined) | undefined;
 
   constructor(
     private readonly addresses: readonly IpAddress[],
@@ -181,6 +184,7 @@ export class TcpLayer {
       iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
       now,
       mss: this.mss(family),
+      pmtu: this.pathMtu?.(remoteAddress, now),
       config: this.tcp,
       tsOffset: this.isns.tsOffset(local.address, remote.address),
       events: this.sinkFor(local, remote),
@@ -305,6 +309,7 @@ export class TcpLayer {
       iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
       now,
       mss: this.mss(ipFamily(local.address)),
+      pmtu: this.pathMtu?.(remote.address, now),
       config: this.tcp,
       tsOffset: this.isns.tsOffset(local.address, remote.address),
       events: this.sinkFor(local, remote),
@@ -319,6 +324,21 @@ export class TcpLayer {
     this.touch(ep);
     this.afterEvent(ep);
     this.flush();
+  }
+
+  /**
+   * The ICMP error path (src/stack/icmp-errors.ts): the connection a quoted segment came from
+   * (our address and port, the peer's) is handed to `deliver`; what it produced is then sent,
+   * and a connection it closed removed, as after a segment. Undefined when there is none.
+   */
+  deliverIcmp<R>(local: IpAddress, localPort: number, remote: IpAddress, remotePort: number, deliver: (ep: TcpEndpoint) => R): R | undefined {
+    const ep = this.connections.get(fourTupleKey(local, localPort, remote, remotePort));
+    if (ep === undefined) return undefined;
+    const result = deliver(ep);
+    this.touch(ep);
+    this.afterEvent(ep);
+    this.flush();
+    return result;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@
  *   in-window RST or new SYN drops it, a retransmitted SYN restarts the SYN-ACK timer.
  */
 
-import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../wire/seq.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from '../wire/seq.js';
 import { takeBytes } from '../wire/slab.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { linuxSynOptions, linuxTcpOptions, type SackBlock, type TcpOption } from '../wire/tcp-options.js';
@@ -45,6 +45,7 @@ import { tcpConfig, type TcpConfig } from './config.js';
 import { newCounters, type TcpCounters } from './counters.js';
 import type { TcpErrorCode, TcpWriteError } from './errors.js';
 import type { TcpEvent, TcpEventSink } from './events.js';
+import type { IcmpOutcome, IcmpPathMtuReport, IcmpReport } from './icmp-report.js';
 import { SackScoreboard } from './buffers/sack-scoreboard.js';
 import { createCongestionControl, type AckVerdict, type CaState, type CongestionControl, type CongestionControlName, type FlightState } from './congestion/index.js';
 import {
@@ -81,6 +82,10 @@ export interface ConnectionOptions {
   readonly now: number;
   /** Our MSS, from the MTU of the route (MTU − 40 for IPv4, − 60 for IPv6). */
   readonly mss: number;
+  /** The path MTU toward the peer when the stack knows a smaller one than the link's (its path
+   *  MTU cache, RFC 1191 / RFC 8201): the send MSS is bounded by it, the MSS we advertise is not
+   *  (Linux: tcp_sync_mss(dst_mtu) against advmss from the device MTU). */
+  readonly pmtu?: number;
   readonly config?: Partial<TcpConfig>;
   /** Added to `now` for TSval (Linux uses a random per-connection offset). Default 0. */
   readonly tsOffset?: number;
@@ -97,6 +102,10 @@ const TCP_TIMEWAIT_LEN = 60_000;
 const GSO_HEADER_ROOM = 321;
 /** Bytes kept free before a segment's data: an IPv6 header and the longest TCP header. */
 export const SEGMENT_HEADROOM = 100;
+/** Linux net.ipv4.tcp_min_snd_mss: no path MTU report makes the send MSS smaller. */
+const TCP_MIN_SND_MSS = 48;
+/** RFC 8200 §5: the minimum IPv6 MTU; RFC 8201 §4: a smaller Packet Too Big is not applied. */
+const IPV6_MIN_MTU = 1280;
 
 export class Connection {
   readonly local: Endpoint;
@@ -141,6 +150,12 @@ export class Connection {
 
   // Negotiated options.
   private readonly ourMss: number;
+  /** IP header + TCP header without options: 40 (IPv4) or 60 (IPv6), Linux tcp_mtu_to_mss. */
+  private readonly headerBytes: number;
+  /** Linux icsk_pmtu_cookie: the path MTU the send MSS is synced to (RFC 1191, RFC 8201). */
+  private pmtu: number;
+  /** The MSS that path allows (tcp_sync_mss): pmtu − headerBytes, at least TCP_MIN_SND_MSS. */
+  private pathMss: number;
   peerMss = DEFAULT_PEER_MSS;
   sndWscale = 0;
   rcvWscale = 0;
@@ -161,6 +176,12 @@ export class Connection {
   private scoreboard: SackScoreboard | undefined;
   /** SYN or SYN-ACK retransmissions of the handshake (Linux total_retrans at that point). */
   private handshakeRetransmits = 0;
+  /** Linux sk_err_soft: the last ICMP error on a synchronized connection, reported instead of
+   *  ETIMEDOUT if it times out (tcp_write_err); cleared by an acceptable ACK (tcp_ack). */
+  private softErr: TcpErrorCode | undefined;
+  /** The largest segment sent since nothing was last in flight: a path MTU drop below it means
+   *  segments in flight were too big (Linux tcp_simple_retransmit checks each one). */
+  private largestInFlight = 0;
 
   // Timers, as deadlines.
   private readonly timers = new ConnectionTimers();
@@ -168,6 +189,9 @@ export class Connection {
   private rtxAttempts = 0;
   /** Linux tp->retrans_stamp: the first retransmission, for the tcp_retries2 budget. */
   private firstRetransmitAt = 0;
+  /** When the retransmission timer last resent the head (its skb timestamp in
+   *  tcp_ld_RTO_revert). */
+  private lastRtoAt = 0;
   /** Linux tp->bytes_acked: sequence space acknowledged so far (the SYN counts on an active
    *  open, as tcp_ack processes the SYN-ACK; a passive child starts at 0). */
   private bytesAckedTotal = 0;
@@ -245,6 +269,9 @@ export class Connection {
     this.sndSml = this.iss;
     this.lastSegStart = this.bufSeq;
     this.ourMss = o.mss;
+    this.headerBytes = typeof o.local.address === 'number' ? 40 : 60;
+    this.pmtu = o.pmtu ?? o.mss + this.headerBytes;
+    this.pathMss = this.mtuToMss(this.pmtu);
     this.tsOffset = o.tsOffset ?? 0;
     this.sndBuf = new SendBuffer(this.config.sendBufferSize);
     this.rcvBuf = new ReceiveBuffer(this.config.receiveBufferSize);
@@ -389,9 +416,23 @@ export class Connection {
     return this.rtt.srtt;
   }
 
-  /** The MSS we send with: min(our MSS, the peer's), less the timestamp option. */
+  /** The MSS we send with: min(our MSS, the peer's, the path's), less the timestamp option. */
   get sendMss(): number {
-    return Math.max(1, Math.min(this.ourMss, this.peerMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+    return this.mssWith(this.pathMss);
+  }
+
+  private mssWith(pathMss: number): number {
+    return Math.max(1, Math.min(this.ourMss, this.peerMss, pathMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+  }
+
+  /** The path MTU the send MSS follows (Linux icsk_pmtu_cookie). */
+  get pathMtu(): number {
+    return this.pmtu;
+  }
+
+  /** The ICMP error remembered for a timeout (Linux sk_err_soft; SO_ERROR reads it). */
+  get softError(): TcpErrorCode | undefined {
+    return this.softErr;
   }
 
   /** What we expect the peer's segments to carry (Linux icsk_ack.rcv_mss). */
@@ -568,6 +609,165 @@ export class Connection {
       if (d === undefined || d > now) return;
       this.fireTimers(now);
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // ICMP errors (RFC 1122 §4.2.3.9, RFC 5927; Linux tcp_v4_err / tcp_v6_err)
+
+  /**
+   * An ICMP error that quotes one of this connection's segments (the stack found us by the
+   * quoted 4-tuple). Returns what it did, for the stack's counters and its path MTU cache.
+   */
+  icmpError(report: IcmpReport, now: number): IcmpOutcome {
+    const [outcome, rtoReverted] = this.icmpOutcome(report, now);
+    this.event({
+      type: 'icmp',
+      icmp: report.name,
+      seq: report.seq,
+      outcome,
+      ...(report.action === 'error' && (outcome === 'aborted' || outcome === 'soft-error') ? { error: report.error } : {}),
+      ...(report.action === 'path-mtu' ? { mtu: report.mtu } : {}),
+      mss: this.sendMss,
+      ...(rtoReverted ? { rtoReverted } : {}),
+      at: now,
+    });
+    return outcome;
+  }
+
+  /** What the error does, and whether it undid an RTO backoff. */
+  private icmpOutcome(report: IcmpReport, now: number): [IcmpOutcome, boolean] {
+    const st = this.st;
+    // tcp_v4_err: a TIME-WAIT socket takes no ICMP ("inet_twsk_put ... return 0"), nor a
+    // closed one ("if (sk->sk_state == TCP_CLOSE) goto out").
+    if (st.name === 'CLOSED' || st.name === 'TIME-WAIT') return ['ignored', false];
+    if (st.name === 'SYN-RECEIVED' && st.passive) {
+      // Linux tcp_req_err, for a request socket: the quote must be our SYN-ACK exactly
+      // ("seq != tcp_rsk(req)->snt_isn": OUTOFWINDOWICMPS). A network-level error drops the
+      // request silently ("POSIX does not want network errors returned from accept()").
+      if (report.seq !== this.iss) return ['out-of-window', false];
+      if (!report.abortsRequest) return ['ignored', false];
+      this.enterClosed('icmp', now, undefined);
+      return ['request-dropped', false];
+    }
+    // RFC 5927 §4.1: "TCP SHOULD check that the TCP sequence number contained in the payload of
+    // the ICMP error message is within the range SND.UNA =< SEG.SEQ < SND.NXT". Linux:
+    // between(seq, snd_una, snd_nxt), both ends included, as unsigned offsets from SND.UNA (so
+    // a guess 2^31 away is out too); its snd_nxt is tcplab's SND.MAX.
+    if (!seqInWindow(report.seq, this.sndUna, seqDiff(this.sndMax, this.sndUna) + 1)) return ['out-of-window', false];
+    if (report.action === 'ignore') return ['ignored', false];
+    if (report.action === 'path-mtu') return [this.icmpPathMtu(report, now), false];
+    if (st.name === 'SYN-SENT' || st.name === 'SYN-RECEIVED') {
+      // Linux tcp_done_with_error in SYN-SENT and (simultaneous) SYN-RECV: ANY of these errors
+      // ends the connect, host and net unreachable included. RFC 1122 §4.2.3.9 calls those
+      // soft ("SHOULD NOT abort"); Linux, and so tcplab, fails the connect at once
+      // (connect() → EHOSTUNREACH, "No route to host").
+      if (report.error !== 'ECONNREFUSED') this.counters.attemptFails++;
+      this.enterClosed('icmp', now, report.error);
+      return ['aborted', false];
+    }
+    // RFC 6069 §4 / Linux tcp_ld_RTO_revert: a net or host unreachable for the retransmitted
+    // head says the path is down, not congested: undo one backoff so the next retransmission
+    // comes sooner.
+    const reverted = report.revertsRto && this.revertRtoBackoff(report.seq, now);
+    // RFC 1122 §4.2.3.9: "TCP MUST NOT abort ... on Destination Unreachable codes 0, 1, 5 ...
+    // [it] SHOULD make the information available to the application". Linux keeps trying ("we
+    // will keep trying until we time out, or the user gives up") even for port and protocol
+    // unreachable, and keeps the error for the timeout (sk_err_soft, no IP_RECVERR).
+    this.softErr = report.error;
+    return ['soft-error', reverted];
+  }
+
+  /**
+   * Fragmentation needed (RFC 1191 §6.1) or Packet Too Big (RFC 8201 §4) for one of our
+   * segments: Linux tcp_v4_mtu_reduced / tcp_v6_mtu_reduced. The stack updates its route
+   * cache when this returns 'path-mtu'.
+   */
+  private icmpPathMtu(report: IcmpPathMtuReport, now: number): IcmpOutcome {
+    if (this.headerBytes === 60) {
+      // tcp_v6_err: "if (mtu < IPV6_MIN_MTU) goto out"; tcp_v6_mtu_reduced: "Drop requests
+      // trying to increase our current mss" before the route is touched (RFC 5927 §7.2: a
+      // report that would not shrink what we send is at best useless).
+      if (report.mtu < IPV6_MIN_MTU) return 'ignored';
+      if (this.mssWith(this.mtuToMss(report.mtu)) >= this.sendMss) return 'ignored';
+    }
+    // IPv4: the route takes the report (ip_rt_update_pmtu ignores an increase and clamps to
+    // min_pmtu); then, "if (inet_csk(sk)->icsk_pmtu_cookie > mtu)", tcp_sync_mss and
+    // tcp_simple_retransmit. (Linux also records EMSGSIZE as the soft error when the route
+    // clamped the MTU and still sends DF, which it never does with the default pmtudisc.)
+    if (report.routeMtu < this.pmtu) this.pathMtuChanged(report.routeMtu, now);
+    return 'path-mtu';
+  }
+
+  /**
+   * The route's MTU toward the peer changed: the send MSS follows it (Linux tcp_sync_mss). A
+   * drop reported by an ICMP error for this connection (`retransmit`) also means the segments
+   * in flight that no longer fit were lost: they go again at once (tcp_simple_retransmit). A
+   * drop learned by another connection to the same host only resizes what is sent from now on
+   * (Linux's tcp_current_mss notices the route's new MTU at the next transmission). Returns
+   * whether the send MSS changed.
+   */
+  pathMtuChanged(mtu: number, now: number, retransmit = true): boolean {
+    if (!(mtu > 0) || mtu === this.pmtu) return false;
+    const before = this.sendMss;
+    const lower = mtu < this.pmtu;
+    this.pmtu = mtu;
+    this.pathMss = this.mtuToMss(mtu);
+    if (lower && retransmit) this.simpleRetransmit(now);
+    return this.sendMss !== before;
+  }
+
+  /** Linux __tcp_mtu_to_mss: the path MTU less the IP and TCP headers, at least tcp_min_snd_mss. */
+  private mtuToMss(mtu: number): number {
+    return Math.max(TCP_MIN_SND_MSS, mtu - this.headerBytes);
+  }
+
+  /**
+   * Linux tcp_simple_retransmit after a path MTU drop: segments in flight larger than the new
+   * MSS were dropped on the way, so they go again now, cut to the new MSS, as many as cwnd
+   * allows (Linux marks them lost, so they no longer count in flight), the rest as ACKs return
+   * (go-back-N from SND.UNA). "Don't muck with the congestion window here ... we do not
+   * increase amount of _data_ in network, but units changed": cwnd and ssthresh stay, no
+   * TCPTimeouts, no recovery. The retransmission timer restarts with the head.
+   */
+  private simpleRetransmit(now: number): void {
+    if (!this.canSendData() || this.sndUna === this.sndMax || this.largestInFlight <= this.sendMss) return;
+    const mss = this.sendMss;
+    const finOut = this.finSeq !== undefined && seqGt(this.sndMax, this.finSeq);
+    const dataEnd = finOut && this.finSeq !== undefined ? this.finSeq : this.sndMax;
+    let budget = Math.max(this.cc.cwnd, mss);
+    this.sndNxt = this.sndUna;
+    while (budget > 0 && seqLt(this.sndNxt, this.sndMax)) {
+      if (this.skipSacked()) continue;
+      const seq = this.sndNxt;
+      const len = Math.min(mss, Math.max(0, seqDiff(dataEnd, seq)));
+      const fin = finOut && seqAdd(seq, len) === this.finSeq;
+      if (len === 0 && !fin) break;
+      this.sendData(seq, len, fin, now);
+      this.event({ type: 'retransmission', seq, len: len + (fin ? 1 : 0), rto: 0, attempt: 1, kind: 'pmtu', at: now });
+      budget -= Math.max(len, 1);
+    }
+    this.timers.rtx = now + this.rtt.rto;
+    this.rtxIsProbe = false;
+  }
+
+  /**
+   * RFC 6069 §4 as Linux's tcp_ld_RTO_revert does it: only for the segment at SND.UNA, after
+   * the retransmission timer backed off. One backoff is undone; the timer then expires the new
+   * RTO after the head was last sent, or at once when that time has passed.
+   */
+  private revertRtoBackoff(seq: number, now: number): boolean {
+    if (seq !== this.sndUna || this.sndUna === this.sndMax || this.rtxAttempts === 0 || this.rtt.backoffs === 0) return false;
+    const rto = this.rtt.revertBackoff();
+    const remaining = rto - (now - this.lastRtoAt);
+    this.rtxIsProbe = false;
+    if (remaining > 0) {
+      this.timers.rtx = now + remaining;
+      return true;
+    }
+    // "RTO revert clocked out retransmission. Will retransmit now."
+    this.timers.rtx = undefined;
+    this.onRetransmitTimeout(now);
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -829,6 +1029,8 @@ export class Connection {
     // Linux tcp_ack: "Something worked": an acceptable ACK resets the probe count, so a peer
     // that keeps answering zero-window probes is never given up on.
     this.probesOut = 0;
+    // "We passed data and got it acked, remove any soft error log" (not for an old ACK).
+    if (!seqLt(ack, this.sndUna)) this.softErr = undefined;
     this.lastAckRcvdAt = now;
     const oldWnd = this.sndWnd;
     const isDupCandidate =
@@ -933,6 +1135,7 @@ export class Connection {
     if (this.tlpHighSeq !== undefined && seqGe(ack, this.tlpHighSeq)) this.tlpHighSeq = undefined;
     this.timers.rtx = this.sndUna === this.sndMax ? undefined : now + this.rtt.rto;
     this.rtxIsProbe = false;
+    if (this.sndUna === this.sndMax) this.largestInFlight = 0;
 
     // Congestion control (RFC 5681, RFC 6582 / RFC 6675 recovery, PRR): the controller decides,
     // the connection retransmits.
@@ -1372,15 +1575,8 @@ export class Connection {
     // RFC 6675 §5 (C): in recovery, lost segments go before new data.
     if (this.scoreboard !== undefined && this.cc.caState === 'recovery') this.retransmitLost(now, false);
     for (;;) {
-      // Going back after a timeout, skip what the receiver SACKed (RFC 6675 §5.1).
+      if (this.skipSacked()) continue;
       const sb = this.scoreboard;
-      if (sb !== undefined && seqLt(this.sndNxt, this.sndMax) && sb.isSacked(this.sndNxt)) {
-        const block = sb.sackedBlocks().find((bl) => seqLe(bl.left, this.sndNxt) && seqLt(this.sndNxt, bl.right));
-        if (block !== undefined) {
-          this.sndNxt = seqMax(this.sndNxt, block.right);
-          continue;
-        }
-      }
       const offset = seqDiff(this.sndNxt, this.bufSeq);
       const queued = this.sndBuf.length - offset;
       const wndEnd = seqAdd(this.sndUna, this.sndWnd);
@@ -1444,6 +1640,17 @@ export class Connection {
     return fit >= mss ? fit - (fit % mss) : 0;
   }
 
+  /** Going back after a timeout or a path MTU drop, skip what the receiver SACKed (RFC 6675
+   *  §5.1). True when SND.NXT moved. */
+  private skipSacked(): boolean {
+    const sb = this.scoreboard;
+    if (sb === undefined || !seqLt(this.sndNxt, this.sndMax) || !sb.isSacked(this.sndNxt)) return false;
+    const block = sb.sackedBlocks().find((bl) => seqLe(bl.left, this.sndNxt) && seqLt(this.sndNxt, bl.right));
+    if (block === undefined) return false;
+    this.sndNxt = seqMax(this.sndNxt, block.right);
+    return true;
+  }
+
   /** One segment of `len` bytes at `seq` (plus the FIN), first transmission or go-back-N. */
   private sendData(seq: number, len: number, fin: boolean, now: number): void {
     this.sendSegment(seq, len, fin, now, true);
@@ -1489,6 +1696,7 @@ export class Connection {
       this.rttStart = now;
     }
     this.counters.bytesSent += len;
+    if (len > this.largestInFlight) this.largestInFlight = len;
     if (advance) this.sndNxt = seqMax(this.sndNxt, end);
     this.sndMax = seqMax(this.sndMax, end);
     this.cc.onDataSent({ now, bytes: len, retransmission, sndUna: this.sndUna, sndNxt: this.sndMax, ...this.flight() });
@@ -1757,7 +1965,7 @@ export class Connection {
       // Linux tcp_retransmit_timer → tcp_write_timeout: SYNs on the tcp_syn_retries schedule
       // (src/tcp/timing/retransmit-schedule.ts), ETIMEDOUT when it runs out.
       if (synTimedOut(this.rtxAttempts, now - this.firstSynAt, this.synSchedule)) {
-        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        this.timedOut('timeout', now);
         return;
       }
       if (st.name === 'SYN-SENT') this.sendSyn(now);
@@ -1799,20 +2007,20 @@ export class Connection {
       let limit = 2 * cfg.rtoMax;
       if (cfg.userTimeout > 0) {
         if (rtxDelta > cfg.userTimeout) {
-          this.enterClosed('timeout', now, 'ETIMEDOUT');
+          this.timedOut('timeout', now);
           return;
         }
         limit = Math.min(limit, cfg.userTimeout);
       }
       if (now - this.lastAckRcvdAt > limit && rtxDelta > limit) {
-        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        this.timedOut('timeout', now);
         return;
       }
     } else {
       if (this.rtxAttempts === 0) this.firstRetransmitAt = now;
       const retries2 = this.orphaned ? orphanRetries({ alive: this.rtt.rto < cfg.rtoMax }) : cfg.tcpRetries2;
       if (dataTimedOut({ retransmits: this.rtxAttempts, elapsedSinceFirstRetransmit: now - this.firstRetransmitAt, retries2, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax, userTimeout: cfg.userTimeout })) {
-        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        this.timedOut('timeout', now);
         return;
       }
       this.rtxAttempts++;
@@ -1831,6 +2039,7 @@ export class Connection {
     // (5.4) "Retransmit the earliest segment that has not been acknowledged": go-back-N from
     // SND.UNA; what follows goes out again as cwnd reopens.
     this.sndNxt = this.sndUna;
+    this.lastRtoAt = now;
     const before = this.out.length;
     this.transmit(now);
     if (this.out.length === before) {
@@ -1862,7 +2071,7 @@ export class Connection {
     // tcp_probe_timer: "if (icsk->icsk_probes_out >= max_probes) abort" (max_probes =
     // tcp_retries2).
     if (this.probesOut >= this.config.tcpRetries2) {
-      this.enterClosed('persist-timeout', now, 'ETIMEDOUT');
+      this.timedOut('persist-timeout', now);
       return;
     }
     this.probesOut++;
@@ -1899,7 +2108,7 @@ export class Connection {
     if (this.keepaliveProbes >= cfg.keepaliveProbes) {
       // Linux sends a RST before reporting ETIMEDOUT here (unlike tcp_retries2).
       this.sendActiveReset(now);
-      this.enterClosed('keepalive-timeout', now, 'ETIMEDOUT');
+      this.timedOut('keepalive-timeout', now);
       return;
     }
     this.keepaliveProbes++;
@@ -1977,14 +2186,26 @@ export class Connection {
       return;
     }
     // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset"; CLOSING, LAST-ACK: "enter the
-    // CLOSED state". Linux tcp_reset says EPIPE in CLOSE-WAIT, ECONNRESET elsewhere.
-    if (st.name === 'CLOSING' || st.name === 'LAST-ACK') this.enterClosed('rst', now, undefined);
-    else this.enterClosed('rst', now, st.name === 'CLOSE-WAIT' ? 'EPIPE' : 'ECONNRESET');
+    // CLOSED state". Linux tcp_reset records an error in every one of them (SO_ERROR shows
+    // it): EPIPE in CLOSE-WAIT, ECONNRESET elsewhere; we follow Linux.
+    this.enterClosed('rst', now, st.name === 'CLOSE-WAIT' ? 'EPIPE' : 'ECONNRESET');
+  }
+
+  /**
+   * Linux tcp_write_err: a connection that gives up reports the ICMP error it last heard of
+   * (`sk_err_soft ? : ETIMEDOUT`), so a timeout after "host unreachable" says EHOSTUNREACH.
+   */
+  private timedOut(cause: string, now: number): void {
+    const error = this.softErr ?? 'ETIMEDOUT';
+    // tcp_done counts AttemptFails for any failure in SYN-SENT; enterClosed knows ETIMEDOUT.
+    if (error !== 'ETIMEDOUT' && this.irs === undefined) this.counters.attemptFails++;
+    this.enterClosed(cause, now, error);
   }
 
   private enterClosed(cause: string, now: number, error: TcpErrorCode | undefined): void {
     if (error !== undefined) this.err = error;
-    if (error === 'ECONNRESET' || error === 'EPIPE') this.counters.estabResets++;
+    // Linux tcp_set_state: TCP_MIB_ESTABRESETS counts leaving ESTABLISHED or CLOSE-WAIT for CLOSED.
+    if ((error === 'ECONNRESET' || error === 'EPIPE') && (this.st.name === 'ESTABLISHED' || this.st.name === 'CLOSE-WAIT')) this.counters.estabResets++;
     if (error === 'ECONNREFUSED' || (error === 'ETIMEDOUT' && this.irs === undefined)) this.counters.attemptFails++;
     this.stopTimers();
     this.sndBuf.clear();

@@ -4,6 +4,8 @@
  */
 
 import type { CongestionCause } from './congestion/controller.js';
+import type { TcpErrorCode } from './errors.js';
+import type { IcmpOutcome } from './icmp-report.js';
 import type { TcpStateName } from './state.js';
 
 export interface StateChangeEvent {
@@ -24,8 +26,9 @@ export interface RetransmissionEvent {
   readonly rto: number;
   /** 1 for the first retransmission of this data. */
   readonly attempt: number;
-  /** 'probe': zero-window probe; 'tlp': tail loss probe (RFC 8985 §7). */
-  readonly kind: 'syn' | 'syn-ack' | 'timeout' | 'fast' | 'probe' | 'tlp';
+  /** 'probe': zero-window probe; 'tlp': tail loss probe (RFC 8985 §7); 'pmtu': resent at a
+   *  smaller MSS after a path MTU drop (Linux tcp_simple_retransmit). */
+  readonly kind: 'syn' | 'syn-ack' | 'timeout' | 'fast' | 'probe' | 'tlp' | 'pmtu';
   readonly at: number;
 }
 
@@ -46,6 +49,26 @@ export interface CwndChangeEvent {
   readonly at: number;
 }
 
-export type TcpEvent = StateChangeEvent | RetransmissionEvent | RttSampleEvent | CwndChangeEvent;
+/** An ICMP error about one of the connection's segments (src/tcp/icmp-report.ts). */
+export interface IcmpEvent {
+  readonly type: 'icmp';
+  /** The message: 'port-unreachable', 'host-unreachable', 'frag-needed', 'packet-too-big',
+   *  'time-exceeded'... */
+  readonly icmp: string;
+  /** SEG.SEQ of the segment it quotes. */
+  readonly seq: number;
+  readonly outcome: IcmpOutcome;
+  /** The error it carries, when it has one. */
+  readonly error?: TcpErrorCode;
+  /** Fragmentation needed / packet too big: the MTU it reports. */
+  readonly mtu?: number;
+  /** The send MSS after the message. */
+  readonly mss: number;
+  /** RFC 6069: one RTO backoff was undone. */
+  readonly rtoReverted?: boolean;
+  readonly at: number;
+}
+
+export type TcpEvent = StateChangeEvent | RetransmissionEvent | RttSampleEvent | CwndChangeEvent | IcmpEvent;
 
 export type TcpEventSink = (event: TcpEvent) => void;

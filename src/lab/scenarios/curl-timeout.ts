@@ -4,18 +4,19 @@
 // so it answers the data with RST, and tcplab's connection ends CLOSED by that reset.
 import { runApp } from '../apps.js';
 import type { ScenarioDefinition } from '../scenario.js';
-import { kernelReaches, listenOn } from './common.js';
+import { kernelNamespace, kernelReaches, listenOn } from './common.js';
 
 export const curlTimeout: ScenarioDefinition = {
   name: 'curl-timeout',
   summary: 'curl -m 1 against a slow handler: CLOSE-WAIT on tcplab until the handler returns',
   expect: { tcplab: ['ESTABLISHED', 'CLOSE-WAIT', 'CLOSED'], kernel: ['ESTAB', 'FIN-WAIT-2'] },
   ports: [8080],
+  needsKernel: 'runs curl in the namespace',
   async run(ctx) {
     const delay = ctx.quick ? 2_500 : 5_000;
     const server = await listenOn(ctx, 8080, { allowHalfOpen: true });
     runApp(server, { app: 'http', responseDelayMs: delay, log: (l) => ctx.note(`app: ${l}`) });
-    const curl = await ctx.host.ns.exec(['curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', `http://${ctx.host.address}:8080/slow`]);
+    const curl = await kernelNamespace(ctx).exec(['curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', `http://${ctx.host.address}:8080/slow`]);
     ctx.check('curl gave up after 1 s (exit 28, no response)', curl.code === 28, `exit ${curl.code}`);
     await kernelReaches(ctx, 'FIN-WAIT-2');
     await ctx.until('CLOSE-WAIT on tcplab', () => ctx.tcplabStates().has('CLOSE-WAIT'));
