@@ -170,8 +170,12 @@ export class Connection {
   private readonly sndBuf: SendBuffer;
   private readonly rcvBuf: ReceiveBuffer;
   private readonly rtt: RttEstimator;
-  /** Replaced at establishment, when the MSS and SACK are known. */
-  private cc: CongestionControl;
+  private ccNow: CongestionControl | undefined;
+  /** Made on first use before establishment (rarely: most handshakes never ask), replaced at
+   *  establishment with the negotiated MSS and SACK. */
+  private get cc(): CongestionControl {
+    return (this.ccNow ??= this.makeCongestionControl(this.ourMss));
+  }
   /** RFC 6675 scoreboard, when SACK is in use. */
   private scoreboard: SackScoreboard | undefined;
   /** SYN or SYN-ACK retransmissions of the handshake (Linux total_retrans at that point). */
@@ -286,7 +290,6 @@ export class Connection {
     this.synAckSchedule = { synackRetries: this.config.tcpSynackRetries, rtoInitial: this.config.rtoInitial, rtoMax: this.config.rtoMax };
     this.firstSynAt = o.now;
     this.lastAckRcvdAt = o.now;
-    this.cc = this.makeCongestionControl(o.mss);
     this.ato = this.config.delackMin;
     this.noDelay = this.config.noDelay;
     this.keepalive = this.config.keepalive;
@@ -1504,7 +1507,7 @@ export class Connection {
   /** After ESTABLISHED: a close that was waiting for the handshake proceeds. */
   private afterEstablished(now: number): void {
     // The controller needs the negotiated MSS and SACK (Linux tcp_init_transfer).
-    this.cc = this.makeCongestionControl(this.sendMss);
+    this.ccNow = this.makeCongestionControl(this.sendMss);
     this.cc.onEstablished({ now, sndNxt: this.sndMax, handshakeRetransmits: this.handshakeRetransmits, sack: this.sackEnabled });
     this.scoreboard = this.sackEnabled ? new SackScoreboard(this.sndUna) : undefined;
     this.restartKeepalive(now);
