@@ -25,3 +25,15 @@ export function takeBytes(length: number): Uint8Array {
   used = (used + length + 7) & ~7;
   return out;
 }
+
+/**
+ * A fresh array of `length` bytes whose contents are undefined until written, for a caller that
+ * overwrites all of it at once (a read out of a receive buffer): large ones skip the zeroing
+ * that `new Uint8Array` does (Node's Buffer.allocUnsafeSlow: no pool, so nothing else shares
+ * its memory).
+ */
+export function uninitializedBytes(length: number): Uint8Array {
+  if (length < 4096) return new Uint8Array(length);
+  const b = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length); // a plain Uint8Array, like the rest
+}

@@ -23,6 +23,7 @@
 
 import type { SackBlock } from '../../wire/tcp-options.js';
 import { seqAdd, seqDiff } from '../../wire/seq.js';
+import { uninitializedBytes } from '../../wire/slab.js';
 import { ByteRing, checkCapacity } from './byte-ring.js';
 
 /** What one {@link ReceiveBuffer.insert} did. */
@@ -58,6 +59,7 @@ export interface ReceiveBufferOptions {
 }
 
 const DEFAULT_MAX_RANGES = 64;
+const EMPTY_READ = new Uint8Array(0);
 /** Shared by every buffer that never held data out of order; never written. */
 const NO_RANGES = new Uint32Array(0);
 const NO_STAMPS = new Float64Array(0);
@@ -283,7 +285,8 @@ export class ReceiveBuffer {
    */
   read(max = this.inOrder): Uint8Array {
     const n = Math.max(0, Math.min(max, this.inOrder));
-    const out = new Uint8Array(n);
+    // Every byte is written at once: no need to zero it first (a quarter of a bulk receiver's time).
+    const out = n > 0 ? uninitializedBytes(n) : EMPTY_READ;
     this.ring.read(0, out, 0, n);
     this.consume(n);
     return out;
