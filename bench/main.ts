@@ -1,6 +1,6 @@
 // `npm run bench`: the end-to-end benchmarks (bench/e2e.ts) and the memory figures
-// (bench/memory.ts); prints a table, writes bench/results/<timestamp>.json, latest.json and
-// latest.svg (gitignored).
+// (bench/memory.ts); prints a table, writes bench/results/<timestamp>.json, and for a run with
+// the end-to-end benchmarks latest.json, latest.svg (the chart) and latest.md (gitignored).
 //
 //   node dist/bench/main.js [--runs N] [--seconds S] [--warmup S] [--only NAME[,NAME]]
 //        [--configs mtu1500,offload,jumbo] [--systems kernel,relay,tcplab] [--large-mtu N]
@@ -153,12 +153,13 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify({ date: new Date().toISOString(), host, load: { before: loadBefore, after: loadAfter }, params: { runs, seconds, warmup }, elapsedSeconds: elapsed, ...out }, null, 2)}\n`;
   writeFileSync(join(dir, `${stamp}.json`), json);
-  writeFileSync(join(dir, 'latest.json'), json);
+  // latest.* describe the last run that measured the end-to-end benchmarks.
   if (out.e2e) {
+    writeFileSync(join(dir, 'latest.json'), json);
     writeFileSync(join(dir, 'latest.svg'), svgChart(out.e2e, subtitle));
     writeFileSync(join(dir, 'latest.md'), `${markdownTable(out.e2e)}\n\n${subtitle}\n`);
   }
-  console.log(`\nwrote bench/results/${stamp}.json, latest.json${out.e2e ? ', latest.svg, latest.md' : ''} (${elapsed.toFixed(0)} s; load average now ${loadAfter})`);
+  console.log(`\nwrote bench/results/${stamp}.json${out.e2e ? ', latest.json, latest.svg, latest.md' : ''} (${elapsed.toFixed(0)} s; load average now ${loadAfter})`);
 }
 
 main().then(
