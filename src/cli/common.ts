@@ -1,5 +1,5 @@
 // What the verbs of `tcplab` share.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { Netns } from '../lab/netns.js';
 import { checkPrivileges, reexecInUserNamespace } from '../lab/privileges.js';
 
@@ -41,4 +41,14 @@ export function intArg(what: string, min: number, max: number): (value: string) 
     if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
     return n;
   };
+}
+
+/** The options every verb that opens a lab host shares: the capture, the namespace and the two
+ *  addresses on the TUN device. */
+export function withLabHostOptions(command: Command): Command {
+  return command
+    .option('--pcap <file>', 'write a capture of every packet on the TUN device')
+    .option('--netns <name>', 'use (or create) this network namespace instead of a private one')
+    .option('--addr <cidr>', "tcplab's address and prefix on the TUN device", '10.77.0.2/24')
+    .option('--peer-addr <ip>', "the kernel's address on the TUN device", '10.77.0.1');
 }

@@ -13,7 +13,8 @@ import type { Socket } from '../net/socket.js';
 import { formatIpAddress } from '../wire/address.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
-import { intArg, requirePrivileges } from './common.js';
+import { intArg, requirePrivileges, withLabHostOptions } from './common.js';
+import { startControl } from './control-target.js';
 
 export interface ConnectTarget {
   host: string;
@@ -72,7 +73,7 @@ interface ConnectOptions {
 }
 
 export function connectCommand(): Command {
-  return new Command('connect')
+  return withLabHostOptions(new Command('connect')
     .description('connect from the userspace stack to a kernel server, in a private namespace (like nc)')
     .argument('<host:port>', 'where to connect, e.g. 10.77.0.1:8080 (the kernel end of the TUN device)', parseTarget)
     .option('--send <text>', 'send this (escapes \\r \\n \\t \\xHH), then close; without it, standard input is sent')
@@ -88,11 +89,7 @@ export function connectCommand(): Command {
     .option('--syn-retries <n>', 'tcp_syn_retries (SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s)', intArg('syn retries', 0, 255))
     .option('--no-timestamps', 'do not offer TCP timestamps (tcp_timestamps = 0)')
     .addOption(new Option('--kernel-server <app>', 'first start a kernel server on HOST:PORT in the namespace (Python, like the seeds)').choices(APP_NAMES as string[]))
-    .option('--peer-cmd <command>', 'first run this command in the namespace (your own kernel server); killed at the end')
-    .option('--pcap <file>', 'write a capture of every packet on the TUN device')
-    .option('--netns <name>', 'use (or create) this network namespace instead of a private one')
-    .option('--addr <cidr>', "tcplab's address and prefix on the TUN device", '10.77.0.2/24')
-    .option('--peer-addr <ip>', "the kernel's address on the TUN device", '10.77.0.1')
+    .option('--peer-cmd <command>', 'first run this command in the namespace (your own kernel server); killed at the end'))
     .addHelpText(
       'after',
       `
@@ -139,12 +136,14 @@ async function connect(target: ConnectTarget, opts: ConnectOptions): Promise<num
       },
     },
   });
+  const control = await startControl('connect', host.net.stack, () => host.net.now());
   let stopping = false;
   const children: ChildProcess[] = [];
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
     process.stdin.destroy();
+    void control?.close();
     host.close();
   };
   const onSignal = (signal: string): void => {

@@ -3,7 +3,11 @@
 import { Command } from 'commander';
 import { benchCommand } from './bench.js';
 import { connectCommand } from './connect.js';
+import { diagramCommand } from './diagram.js';
+import { nstatCommand } from './nstat.js';
 import { serveCommand } from './serve.js';
+import { ssCommand } from './ss.js';
+import { traceCommand } from './trace.js';
 import { scenarioCommand, tourCommand } from './tour.js';
 
 const program = new Command();
@@ -15,6 +19,10 @@ program
   .addCommand(scenarioCommand())
   .addCommand(serveCommand())
   .addCommand(connectCommand())
+  .addCommand(ssCommand())
+  .addCommand(nstatCommand())
+  .addCommand(traceCommand())
+  .addCommand(diagramCommand())
   .addCommand(benchCommand());
 
 await program.parseAsync();

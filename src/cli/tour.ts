@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeScenarioDiagram } from '../lab/scenario-diagram.js';
 import { runScenario } from '../lab/scenario-runner.js';
 import type { ScenarioResult } from '../lab/scenario.js';
 import { SCENARIOS, SCENARIOS_TO_COME } from '../lab/scenarios/index.js';
@@ -16,8 +17,8 @@ function fromSs(state: string): string {
   return state === 'ESTAB' ? 'ESTABLISHED' : state === 'SYN-RECV' ? 'SYN-RECEIVED' : state;
 }
 
-function resultLine(result: ScenarioResult): string {
-  return `  → ${result.ok ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s${result.capture ? `; capture: ${result.capture}` : ''}`;
+function resultLine(result: ScenarioResult, diagram?: string): string {
+  return `  → ${result.ok ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s${result.capture ? `; capture: ${result.capture}` : ''}${diagram ? `; state diagram: ${diagram}` : ''}`;
 }
 
 /** Timeline lines scroll; under them, on a terminal, the scenario, its time and its countdown. */
@@ -72,7 +73,7 @@ export function tourCommand(): Command {
   return new Command('tour')
     .description('run every scenario in private network namespaces, with timelines and captures, and the table of states reached')
     .option('--quick', 'shorten the long TCP timers (MSL 1 s, FIN timeout 3 s, 2 SYN retries)')
-    .option('--captures <dir>', 'where to write <scenario>.pcap', 'captures')
+    .option('--captures <dir>', 'where to write <scenario>.pcap and <scenario>.svg (its state diagram)', 'captures')
     .option('--only <names>', 'comma-separated scenarios to run')
     .option('--json', 'print the results as JSON')
     .option('--memory', 'no kernel: a second tcplab stack at the other end, over an in-memory link (no privileges needed)')
@@ -93,12 +94,16 @@ export function tourCommand(): Command {
         const result = await runScenario(scenario, {
           quick: opts.quick,
           pcap: join(opts.captures, `${scenario.name}.pcap`),
+          controlName: 'tour',
           onLine: live?.onLine,
           onStatus: live?.onStatus,
           link,
         });
         results.push(result);
-        live?.done(resultLine(result));
+        // The state diagram of its most telling connection, both ends drawn, beside the capture.
+        const svg = join(opts.captures, `${scenario.name}.svg`);
+        const drawn = writeScenarioDiagram(scenario, result, svg);
+        live?.done(resultLine(result, drawn ? svg : undefined));
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -120,7 +125,7 @@ export function scenarioCommand(): Command {
       if (!SCENARIOS.some((s) => s.name === name)) throw new InvalidArgumentError(`no scenario "${name}"; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
       return name;
     })
-    .option('--pcap <file>', 'write a capture of every packet on the TUN device')
+    .option('--pcap <file>', 'write a capture of every packet on the TUN device, and the state diagram beside it (.svg)')
     .option('--quick', 'shorten the long TCP timers')
     .option('--msl <ms>', 'maximum segment lifetime (TIME-WAIT = 2 × msl)', intArg('msl', 0, 3_600_000))
     .option('--json', 'print the result as JSON')
@@ -136,8 +141,11 @@ export function scenarioCommand(): Command {
       }
       const live = opts.json ? undefined : liveOutput(scenario.name);
       const result = await runScenario(scenario, { pcap: opts.pcap, quick: opts.quick, msl: opts.msl, onLine: live?.onLine, onStatus: live?.onStatus, link });
+      // With a capture, its state diagram beside it (x.pcap → x.svg).
+      const svg = opts.pcap ? `${opts.pcap.replace(/\.pcap$/, '')}.svg` : undefined;
+      const drawn = svg !== undefined && writeScenarioDiagram(scenario, result, svg);
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else live?.done(resultLine(result));
+      else live?.done(resultLine(result, drawn ? svg : undefined));
       process.exitCode = result.ok ? 0 : 1;
     });
 }

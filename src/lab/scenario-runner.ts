@@ -6,13 +6,14 @@ import { formatPacket, IPPROTO_TCP, parsePacket } from '../wire/index.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
+import { ControlServer } from '../inspect/control-server.js';
 import { KernelPeer } from './kernel-peer.js';
 import { KernelWatch } from './kernel-watch.js';
 import { openLabHost, type LabHostOptions, type ScenarioHost } from './lab-host.js';
 import { openMemoryLabHost } from './memory-host.js';
 import type { Peer } from './peer-api.js';
 import { StackPeer } from './stack-peer.js';
-import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+import type { Check, KernelStateSeen, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers, TcplabStateChange } from './scenario.js';
 import { countdownText } from './countdown.js';
 import { Timeline } from './timeline.js';
 
@@ -36,6 +37,10 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   const timers = scenarioTimers(options);
   const checks: Check[] = [];
   const ourStates = new Set<string>();
+  // Both ends' state changes, kept for the state diagram (src/lab/scenario-diagram.ts).
+  const stateChanges: TcplabStateChange[] = [];
+  const kernelChanges: KernelStateSeen[] = [];
+  const sinceStart = (): number => performance.now() - started;
   const stamp = (): string => `+${((performance.now() - started) / 1000).toFixed(3).padStart(7)}s`;
   const timeline = new Timeline(stamp, options.onLine);
   const memory = options.link === 'memory';
@@ -54,6 +59,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   let kernel: KernelWatch | undefined;
   let error: string | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
+  let control: ControlServer | undefined;
   try {
     const hostOptions: LabHostOptions = {
       pcap: options.pcap,
@@ -80,13 +86,16 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
         events: (event: TcpEvent, local: Endpoint, remote: Endpoint) => {
           if (event.type !== 'state') return;
           ourStates.add(event.to);
+          stateChanges.push({ ...event, local: endpointText(local), remote: endpointText(remote), t: sinceStart() });
           line(`tcplab  ${endpointText(local)} ⇄ ${endpointText(remote)}  ${event.from} → ${event.to} (${event.cause})`);
         },
         ...(def.stack?.(timers) ?? {}),
       },
     };
-    const onKernelChange = (c: { local: string; peer: string; from: string | undefined; to: string; row: { timer?: { name: string; time: string; count: number } } }): void =>
+    const onKernelChange = (c: { local: string; peer: string; from: string | undefined; to: string; row: { timer?: { name: string; time: string; count: number } } }): void => {
+      kernelChanges.push({ local: c.local, peer: c.peer, from: c.from, to: c.to, t: sinceStart() });
       line(`${them}  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`);
+    };
     if (memory) {
       // The peer runs with the scenario's timers, as the kernel does through its sysctls.
       const m = openMemoryLabHost(hostOptions, { msl: timers.msl, tcpFinTimeout: timers.tcpFinTimeout, tcpSynRetries: timers.tcpSynRetries });
@@ -106,6 +115,8 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
       const onStatus = options.onStatus;
       statusTimer = setInterval(() => onStatus(countdownText(h.net.stack.tcp.sockets(h.net.now()), h.net.now())), 250);
     }
+    // `tcplab ss`, `nstat` and `trace` from another terminal reach the scenario's stack.
+    control = await ControlServer.start({ name: options.controlName ?? 'scenario', stack: h.net.stack, now: () => h.net.now() }).catch(() => undefined);
     kernel.start();
     const k = kernel;
     const ctx: ScenarioContext = {
@@ -138,12 +149,14 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     line(`FAIL  ${error}`);
   } finally {
     clearInterval(statusTimer);
+    await control?.close();
     await kernel?.stop();
     await peer?.stop();
     host?.close();
     timeline.flush();
   }
   const kernelStates = kernel ? [...kernel.statesSeen()] : [];
+  const kernelSocketsAtEnd = kernel ? kernel.rows.map((r) => `${r.local} ${r.peer}`) : [];
   for (const state of def.expect.tcplab) {
     checks.push({ what: `tcplab reached ${state}`, ok: ourStates.has(state), detail: ourStates.has(state) ? 'seen in its state changes' : `only ${[...ourStates].join(', ') || 'nothing'}` });
   }
@@ -158,6 +171,9 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     checks,
     tcplabStates: [...ourStates],
     kernelStates,
+    stateChanges,
+    kernelChanges,
+    kernelSocketsAtEnd,
     timeline: timeline.lines,
     packets: timeline.packets,
     capture: options.pcap,

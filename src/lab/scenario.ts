@@ -2,6 +2,7 @@
 import type { KernelWatch } from './kernel-watch.js';
 import type { ScenarioHost } from './lab-host.js';
 import type { Peer } from './peer-api.js';
+import type { StateChangeEvent } from '../tcp/events.js';
 
 export interface Check {
   /** What was expected, in words a reader of the timeline understands. */
@@ -9,6 +10,24 @@ export interface Check {
   readonly ok: boolean;
   /** What was seen. */
   readonly detail: string;
+}
+
+/** One of tcplab's state changes as a trace line (the engine's event, `at` on the stack's
+ *  clock, with its endpoints), plus `t`: milliseconds since the scenario started. */
+export interface TcplabStateChange extends StateChangeEvent {
+  readonly local: string;
+  readonly remote: string;
+  readonly t: number;
+}
+
+/** A kernel socket seen in a new state by `ss -tan` (names as ss prints them), `t` ms since the
+ *  scenario started. */
+export interface KernelStateSeen {
+  readonly local: string;
+  readonly peer: string;
+  readonly from: string | undefined;
+  readonly to: string;
+  readonly t: number;
 }
 
 export interface ScenarioResult {
@@ -20,6 +39,11 @@ export interface ScenarioResult {
   /** States reached on each side (tcplab's as RFC 9293 names them, the kernel's as ss does). */
   readonly tcplabStates: readonly string[];
   readonly kernelStates: readonly string[];
+  /** Both ends' state changes, for the state diagram (src/lab/scenario-diagram.ts). */
+  readonly stateChanges: readonly TcplabStateChange[];
+  readonly kernelChanges: readonly KernelStateSeen[];
+  /** The kernel's sockets (`local peer`) still in ss at the scenario's last look. */
+  readonly kernelSocketsAtEnd: readonly string[];
   /** Packets and state changes, in order, with their time since the start. */
   readonly timeline: readonly string[];
   /** Packets that crossed the TUN device (the capture holds them all; the timeline folds runs
@@ -46,6 +70,8 @@ export interface ScenarioOptions {
   /** 'tun' (default): the kernel in a private namespace; 'memory': a second tcplab stack in
    *  Linux's defaults over an in-memory link, where no TUN device or namespace can be had. */
   link?: 'tun' | 'memory';
+  /** The name `tcplab ss --name` knows the running scenario by (default 'scenario'). */
+  controlName?: string;
 }
 
 /** Timers of a run: Linux's, or the shortened ones of --quick. */

@@ -410,6 +410,10 @@ export class TcpLayer {
           bytesAcked: c.counters.bytesAcked,
           bytesReceived: c.counters.bytesReceived,
           retransSegs: c.counters.retransSegs,
+          ...c.negotiated,
+          bytesSent: c.counters.bytesSent,
+          segsOut: c.counters.outSegs,
+          segsIn: c.counters.inSegs,
         },
         owner: state === 'TIME-WAIT' ? 'time-wait' : ep.queue === 'syn' ? 'syn-queue' : ep.queue === 'accept' ? 'accept-queue' : c.orphaned ? 'orphan' : 'app',
       });

@@ -44,7 +44,7 @@ import { SendBuffer } from './buffers/send-buffer.js';
 import { tcpConfig, type TcpConfig } from './config.js';
 import { newCounters, type TcpCounters } from './counters.js';
 import type { TcpErrorCode, TcpWriteError } from './errors.js';
-import type { TcpEvent, TcpEventSink } from './events.js';
+import type { DropReason, TcpEvent, TcpEventSink } from './events.js';
 import type { IcmpOutcome, IcmpPathMtuReport, IcmpReport } from './icmp-report.js';
 import { SackScoreboard } from './buffers/sack-scoreboard.js';
 import { createCongestionControl, type AckVerdict, type CaState, type CongestionControl, type CongestionControlName, type FlightState } from './congestion/index.js';
@@ -96,6 +96,9 @@ export interface ConnectionOptions {
 const OOW_ACK_INTERVAL = 500;
 /** Linux TCP_PAWS_MSL: in TIME-WAIT a RST escapes PAWS once TS.Recent is this old. */
 const TCP_PAWS_MSL = 60_000;
+/** Linux __inet_twsk_schedule: a timewait socket scheduled for at most 4 s counts as TWKilled. */
+const TW_KILL_TIMEOUT = 4_000;
+
 /** Linux TCP_TIMEWAIT_LEN: an orphaned FIN-WAIT-2 spends at most this long as a timewait socket. */
 const TCP_TIMEWAIT_LEN = 60_000;
 /** Linux MAX_TCP_HEADER + 1 (x86-64): what tcp_xmit_size_goal keeps from gso_max_size. */
@@ -252,6 +255,11 @@ export class Connection {
    *  waits on the keepalive timer, then in a FIN_WAIT2 timewait socket (see activeTimer). */
   private orphanKeepaliveUntil: number | undefined;
 
+  /** The windows are zero as last seen (SND.WND) or advertised (ours): the trace reports the
+   *  transitions. */
+  private sndWndClosed = false;
+  private rcvWndClosed = false;
+
   /** The application closed: nobody will read (orphan in Linux terms). */
   orphaned = false;
   /** The peer's FIN arrived in order: reads return what is left, then end of stream. */
@@ -319,7 +327,7 @@ export class Connection {
     c.receiveSyn(syn);
     // RFC 9293 §3.10.7.2: "SND.WND <- SEG.WND" is not in the LISTEN step; the SYN's window is
     // the peer's offer all the same (never scaled in a SYN, RFC 7323 §2.2).
-    c.updateWindow(syn.window, syn.seq, c.iss, true);
+    c.updateWindow(syn.window, syn.seq, c.iss, true, o.now);
     c.sendSynAck(o.now);
     c.timers.rtx = o.now + synAckRetransmitTimeout(0, c.synAckSchedule);
     return c;
@@ -417,6 +425,12 @@ export class Connection {
 
   get srtt(): number | undefined {
     return this.rtt.srtt;
+  }
+
+  /** What the handshake agreed, as `ss -i` shows it: ts, sack, wscale:snd,rcv and advmss (the
+   *  MSS we announced). */
+  get negotiated(): { readonly timestamps: boolean; readonly sack: boolean; readonly wscale: readonly [number, number] | undefined; readonly advmss: number } {
+    return { timestamps: this.timestampsEnabled, sack: this.sackEnabled, wscale: this.wscaleOn ? [this.sndWscale, this.rcvWscale] : undefined, advmss: this.ourMss };
   }
 
   /** The MSS we send with: min(our MSS, the peer's, the path's), less the timestamp option. */
@@ -807,6 +821,8 @@ export class Connection {
     // First, check the ACK bit: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
     // the RST bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
     if (hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndNxt))) {
+      this.counters.badHandshakeAcks++;
+      this.dropped('bad-ack', seg, now);
       if (!rst) this.replyReset(seg);
       return;
     }
@@ -828,7 +844,7 @@ export class Connection {
       // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
       this.sndUna = seg.ack;
       this.bytesAckedTotal = 1;
-      this.updateWindow(seg.window, seg.seq, seg.ack, true);
+      this.updateWindow(seg.window, seg.seq, seg.ack, true, now);
       this.synAcked(seg, now);
       this.setState({ name: 'ESTABLISHED' }, 'syn-ack', now);
       this.ackNow = true;
@@ -845,7 +861,7 @@ export class Connection {
     }
     // Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment
     // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it." The SYN's timer keeps running.
-    this.updateWindow(seg.window, seg.seq, this.iss, true);
+    this.updateWindow(seg.window, seg.seq, this.iss, true, now);
     this.setState({ name: 'SYN-RECEIVED', passive: false }, 'syn', now);
     this.sendSynAck(now);
   }
@@ -861,6 +877,8 @@ export class Connection {
     // such an ACK is dropped).
     const passiveSynRcvd = this.st.name === 'SYN-RECEIVED' && this.st.passive;
     if (passiveSynRcvd && (seg.flags & TCP_ACK) !== 0 && seg.ack !== seqAdd(this.iss, 1)) {
+      this.counters.badHandshakeAcks++;
+      this.dropped('bad-ack', seg, now);
       if (!rst) this.replyReset(seg);
       return;
     }
@@ -871,6 +889,7 @@ export class Connection {
     // not subject to PAWS (Linux tcp_validate_incoming).
     if (!rst && this.pawsReject(seg, now)) {
       this.counters.pawsEstabRejected++;
+      this.dropped('paws', seg, now);
       this.oowAck(seg, now);
       return;
     }
@@ -881,6 +900,7 @@ export class Connection {
       if (now - this.lastOowAckAt >= OOW_ACK_INTERVAL) {
         this.lastOowAckAt = now;
         this.counters.retransSegs++;
+        this.counters.synRetrans++;
         this.sendSynAck(now);
         // "expires += tcp_reqsk_timeout(req); mod_timer_pending(&req->rsk_timer, expires)":
         // the next timer-driven SYN-ACK is a full (backed-off) timeout from this one.
@@ -894,7 +914,7 @@ export class Connection {
     // SEG.ACK = SND.NXT: its ACK completes the handshake, its SYN is old news.
     if (syn && !rst && (seg.flags & TCP_ACK) !== 0 && this.st.name === 'SYN-RECEIVED' && !this.st.passive
       && seqAdd(seg.seq, 1) === this.rcvNxt && seg.ack === this.sndNxt && seg.payload.length === 0) {
-      this.updateWindow(seg.window, seg.seq, seg.ack, true);
+      this.updateWindow(seg.window, seg.seq, seg.ack, true, now);
       this.synAcked(seg, now);
       this.setState({ name: 'ESTABLISHED' }, 'syn-ack', now);
       this.afterEstablished(now);
@@ -908,13 +928,16 @@ export class Connection {
       // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
       // (unless the RST bit is set, if so drop the segment and return)". A SYN gets RFC 5961
       // §4's challenge ACK instead (Linux syn_challenge).
-      if (!rst) {
-        if (syn) this.challengeAck(now);
-        else this.oowAck(seg, now);
-      } else if (this.resetCheck(seg.seq)) {
+      if (rst && this.resetCheck(seg.seq)) {
         // Linux tcp_reset_check: after the peer's FIN, a RST one below RCV.NXT (sent with
         // the FIN's sequence number) resets too.
         this.resetByPeer(now);
+        return;
+      }
+      this.dropped('out-of-window', seg, now);
+      if (!rst) {
+        if (syn) this.challengeAck(now);
+        else this.oowAck(seg, now);
       }
       return;
     }
@@ -977,17 +1000,23 @@ export class Connection {
     }
 
     // Fifth, check the ACK field: "if the ACK bit is off, drop the segment and return".
-    if ((seg.flags & TCP_ACK) === 0) return;
+    if ((seg.flags & TCP_ACK) === 0) {
+      this.counters.noAckDrops++;
+      this.dropped('no-ack', seg, now);
+      return;
+    }
     if (this.st.name === 'SYN-RECEIVED') {
       // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue processing
       // with the variables below set to: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <-
       // SEG.ACK. If the segment acknowledgment is not acceptable, form a reset segment
       // <SEQ=SEG.ACK><CTL=RST> and send it."
       if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndNxt))) {
+        this.counters.badHandshakeAcks++;
+        this.dropped('bad-ack', seg, now);
         this.replyReset(seg);
         return;
       }
-      this.updateWindow(seg.window, seg.seq, seg.ack, false);
+      this.updateWindow(seg.window, seg.seq, seg.ack, false, now);
       this.synAcked(seg, now);
       this.setState({ name: 'ESTABLISHED' }, 'ack', now);
       this.afterEstablished(now);
@@ -1026,6 +1055,7 @@ export class Connection {
     const maxBack = Math.min(this.maxSndWnd, this.bytesAckedTotal);
     if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUna, -maxBack))) {
       this.counters.ackOutOfRange++;
+      this.dropped('bad-ack', seg, now);
       this.challengeAck(now);
       return false;
     }
@@ -1062,7 +1092,7 @@ export class Connection {
     // SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, set
     // SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK." (old ACKs are ignored for the window.)
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
-      this.updateWindow(seg.window, seg.seq, ack, false);
+      this.updateWindow(seg.window, seg.seq, ack, false, now);
     }
     // A duplicate ACK: RFC 5681 §2 without SACK; with SACK, RFC 6675 §2: an ACK that SACKs new
     // data without advancing SND.UNA.
@@ -1260,6 +1290,9 @@ export class Connection {
     // tcp_data_queue: SKB_DROP_REASON_TCP_ZEROWINDOW) and the ACK repeats the window.
     const room = seqDiff(this.rcvAdvEnd, dataSeq);
     if (room <= 0) {
+      const zero = this.rcvWnd === 0;
+      if (zero) this.counters.zeroWindowDrops++;
+      this.dropped(zero ? 'zero-window' : 'out-of-window', seg, now);
       this.ackNow = true;
       return true;
     }
@@ -1420,7 +1453,10 @@ export class Connection {
       this.oowAck(seg, now);
       return;
     }
-    if (paws) this.counters.pawsEstabRejected++;
+    if (paws) {
+      this.counters.pawsEstabRejected++;
+      this.dropped('paws', seg, now);
+    }
     if (rst) return;
     // RFC 9293 §3.10.7.4 eighth step, TIME-WAIT: "Remain in the TIME-WAIT state. Restart the
     // 2 MSL time-wait timeout." (Linux restarts it for anything carrying ACK, or PAWS-rejected.)
@@ -1826,7 +1862,7 @@ export class Connection {
     const synchronizedRcv = this.irs !== undefined;
     const ack = synchronizedRcv ? this.rcvNxt : 0;
     if (synchronizedRcv && (flags & TCP_RST) === 0) flags |= TCP_ACK;
-    const window = (flags & TCP_ACK) !== 0 || synchronizedRcv ? this.windowField() : 0;
+    const window = (flags & TCP_ACK) !== 0 || synchronizedRcv ? this.windowField(now) : 0;
     // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without; a D-SACK block goes first
     // (RFC 2883 §4) and only once.
     let sackBlocks: SackBlock[] | undefined;
@@ -1868,7 +1904,7 @@ export class Connection {
    * shrunk (§3.8.6.2.2 "the receiver SHOULD NOT shrink the window"). With scaling the window
    * is rounded up to the scale's unit, as Linux does (ALIGN), so it is not scaled away.
    */
-  private windowField(): number {
+  private windowField(now: number): number {
     const { field, window } = selectWindow({
       space: this.rcvBuf.window(),
       capacity: this.rcvBuf.capacity,
@@ -1879,6 +1915,10 @@ export class Connection {
     });
     const edge = seqAdd(this.rcvNxt, window);
     if (seqGt(edge, this.rcvAdvEnd) || this.irs === undefined) this.rcvAdvEnd = edge;
+    if ((window === 0) !== this.rcvWndClosed && this.irs !== undefined) {
+      this.rcvWndClosed = window === 0;
+      this.event({ type: 'window', direction: 'receive', window, change: window === 0 ? 'zero' : 'open', at: now });
+    }
     return field;
   }
 
@@ -1975,6 +2015,7 @@ export class Connection {
       else this.sendSynAck(now);
       this.rtxAttempts++;
       this.counters.retransSegs++;
+      this.counters.synRetrans++;
       const rto = synRetransmitTimeout(this.rtxAttempts, this.synSchedule);
       this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: st.name === 'SYN-SENT' ? 'syn' : 'syn-ack', at: now });
       this.timers.rtx = now + rto;
@@ -1989,6 +2030,7 @@ export class Connection {
       this.sendSynAck(now);
       this.rtxAttempts++;
       this.counters.retransSegs++;
+      this.counters.synRetrans++;
       const rto = synAckRetransmitTimeout(this.rtxAttempts, this.synAckSchedule);
       this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: 'syn-ack', at: now });
       this.timers.rtx = now + rto;
@@ -2141,6 +2183,9 @@ export class Connection {
   private orphanFinWait2(now: number): TcpState {
     const tmo = this.finTimeout();
     this.orphanKeepaliveUntil = tmo > TCP_TIMEWAIT_LEN ? now + tmo - TCP_TIMEWAIT_LEN : undefined;
+    // Linux counts the timewait socket when it is scheduled; with a timeout above 60 s that is
+    // when the keepalive phase ends, counted here at its start.
+    this.countTimeWait(Math.min(tmo, TCP_TIMEWAIT_LEN));
     return { name: 'FIN-WAIT-2', orphanDeadline: now + tmo };
   }
 
@@ -2169,7 +2214,14 @@ export class Connection {
       this.enterClosed(cause, now, undefined);
       return;
     }
+    this.countTimeWait(2 * this.config.msl);
     this.setState({ name: 'TIME-WAIT', enteredAt: now, expiresAt: now + 2 * this.config.msl }, cause, now);
+  }
+
+  /** Linux __inet_twsk_schedule: "kill = timeo <= 4*HZ" decides between TWKilled and TW. */
+  private countTimeWait(timeout: number): void {
+    if (timeout <= TW_KILL_TIMEOUT) this.counters.timeWaitsKilled++;
+    else this.counters.timeWaits++;
   }
 
   private restartTimeWait(now: number): void {
@@ -2210,6 +2262,8 @@ export class Connection {
     // Linux tcp_set_state: TCP_MIB_ESTABRESETS counts leaving ESTABLISHED or CLOSE-WAIT for CLOSED.
     if ((error === 'ECONNRESET' || error === 'EPIPE') && (this.st.name === 'ESTABLISHED' || this.st.name === 'CLOSE-WAIT')) this.counters.estabResets++;
     if (error === 'ECONNREFUSED' || (error === 'ETIMEDOUT' && this.irs === undefined)) this.counters.attemptFails++;
+    // Linux tcp_write_err: every ETIMEDOUT abort (retransmissions, zero-window probes, keepalive).
+    if (error === 'ETIMEDOUT') this.counters.abortOnTimeout++;
     this.stopTimers();
     this.sndBuf.clear();
     this.setState({ name: 'CLOSED' }, cause, now);
@@ -2229,9 +2283,13 @@ export class Connection {
   // ------------------------------------------------------------------------------------------
   // Misc
 
-  private updateWindow(window: number, seq: number, ack: number, syn: boolean): void {
+  private updateWindow(window: number, seq: number, ack: number, syn: boolean, now: number): void {
     // RFC 7323 §2.2: "The window field in a segment where the SYN bit is set MUST NOT be scaled".
     const wnd = syn ? window : window * 2 ** this.sndWscale;
+    if ((wnd === 0) !== this.sndWndClosed) {
+      this.sndWndClosed = wnd === 0;
+      this.event({ type: 'window', direction: 'send', window: wnd, change: wnd === 0 ? 'zero' : 'open', at: now });
+    }
     this.sndWnd = wnd;
     this.sndWl1 = seq;
     this.sndWl2 = ack;
@@ -2260,6 +2318,11 @@ export class Connection {
 
   private event(e: TcpEvent): void {
     if (this.sink !== undefined) this.sink(e);
+  }
+
+  /** A segment dropped for `reason` (the trace's drop event; nothing is built without a sink). */
+  private dropped(reason: DropReason, seg: IncomingSegment, now: number): void {
+    if (this.sink !== undefined) this.sink({ type: 'drop', reason, seq: seg.seq, len: segmentLength(seg), at: now });
   }
 }
 
