@@ -529,6 +529,10 @@ function copyAddress(address: IpAddress): IpAddress {
   return typeof address === 'number' ? address : address.slice();
 }
 
+/** The counters' names, listed once: every closed connection is added up (Object.keys per
+ *  call showed at 4% of a connection-rate profile). */
+const COUNTER_NAMES = Object.keys(newCounters()) as (keyof TcpCounters)[];
+
 function addCounters(into: TcpCounters, from: TcpCounters): void {
-  for (const k of Object.keys(into) as (keyof TcpCounters)[]) into[k] += from[k];
+  for (const k of COUNTER_NAMES) into[k] += from[k];
 }
