@@ -69,8 +69,12 @@ export interface MeasureResult {
 const PORT = 5201;
 const RR_SIZE = 64;
 const CRR_CONCURRENCY = 8;
-/** Source addresses the crr client rotates through (host part), beside .1. */
-const EXTRA_HOSTS = [11, 12, 13, 14, 15, 16, 17, 18];
+/** Source addresses the crr client rotates through (host part), beside .1: with the client's
+ *  ports widened to 1024-65535 that is 2 million 4-tuples toward one server port, so the
+ *  TIME-WAIT left by a whole bench never crowds connect()'s port search (at 70% of the default
+ *  range, Linux spent ~10 ms per connect here). */
+const EXTRA_HOSTS = Array.from({ length: 32 }, (_, i) => 11 + i);
+const CLIENT_SYSCTLS = ['net.ipv4.ip_local_port_range=1024 65535'];
 const SUBNET: Record<SystemName, string> = { kernel: '10.241', relay: '10.242', tcplab: '10.243' };
 
 /** A system ready to be measured: where the client runs and what it connects to. */
@@ -98,8 +102,15 @@ function addExtra(ns: BenchNamespace, dev: string, extra: readonly string[]): vo
   for (const a of extra) ns.run(['ip', 'addr', 'add', `${a}/24`, 'dev', dev]);
 }
 
+/** The namespace the kernel's client (tcp_load) runs in. */
+function clientNamespace(): BenchNamespace {
+  const ns = createNamespace();
+  ns.run(['sysctl', '-qw', ...CLIENT_SYSCTLS]);
+  return ns;
+}
+
 async function kernelRig(tools: Tools, spec: ConfigSpec, index: number): Promise<Rig> {
-  const a = createNamespace();
+  const a = clientNamespace();
   const b = createNamespace();
   const { client, server, extra } = addresses('kernel', index);
   try {
@@ -131,7 +142,7 @@ async function kernelRig(tools: Tools, spec: ConfigSpec, index: number): Promise
 }
 
 async function relayRig(tools: Tools, spec: ConfigSpec, index: number): Promise<Rig> {
-  const a = createNamespace();
+  const a = clientNamespace();
   const b = createNamespace();
   const { client, server, extra } = addresses('relay', index);
   let relay: Child | undefined;
@@ -167,7 +178,7 @@ async function relayRig(tools: Tools, spec: ConfigSpec, index: number): Promise<
 }
 
 async function tcplabRig(tools: Tools, spec: ConfigSpec, index: number, profileDir: string | undefined): Promise<Rig> {
-  const ns = createNamespace();
+  const ns = clientNamespace();
   const { client, server, extra } = addresses('tcplab', index);
   try {
     const node = [process.execPath, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=tcplab-${spec.name}.cpuprofile`] : [])];
