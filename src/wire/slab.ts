@@ -14,9 +14,13 @@ const SMALL = 16 * 1024;
 let chunk = new Uint8Array(CHUNK);
 let used = 0;
 
-/** A zeroed array of `length` bytes; see the file comment. */
+/**
+ * An array of `length` bytes for the caller to fill entirely (see the file comment): zeroed up
+ * to 16 KiB; a larger one (a super-segment) comes uninitialized, since zeroing 64 KiB only to
+ * overwrite it doubles what a super-segment costs to build.
+ */
 export function takeBytes(length: number): Uint8Array {
-  if (length > SMALL) return new Uint8Array(length);
+  if (length > SMALL) return uninitializedBytes(length);
   if (used + length > CHUNK) {
     chunk = new Uint8Array(CHUNK);
     used = 0;

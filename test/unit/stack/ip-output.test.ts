@@ -46,7 +46,7 @@ describe('tcpPacket', () => {
 });
 
 describe('takeBytes', () => {
-  it('hands out zeroed, disjoint, 8-byte aligned views, and whole arrays for large requests', () => {
+  it('hands out zeroed, disjoint, 8-byte aligned views, and arrays of their own for large requests', () => {
     const views = Array.from({ length: 2000 }, (_, i) => takeBytes(1 + (i % 1500)));
     for (const v of views) {
       expect(v.every((b) => b === 0)).toBe(true);
