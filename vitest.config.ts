@@ -10,6 +10,8 @@ export default defineConfig({
           environment: 'node',
           // No unit test may reach a real network by mistake (see the file).
           setupFiles: ['test/unit/no-network.ts'],
+          // A guard, not an assertion: property tests take seconds on a loaded 2-core machine.
+          testTimeout: 20_000,
         },
       },
       {

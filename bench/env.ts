@@ -94,6 +94,9 @@ export interface BenchNamespace {
   run(argv: readonly string[]): string;
   /** Starts a command inside the namespace; killed after timeoutMs, and at cleanup. */
   spawn(argv: readonly string[], timeoutMs: number, options?: { stdin?: boolean }): Child;
+  /** Starts a command in the host's namespace (e.g. one that opens a device inside this one
+   *  itself); killed after timeoutMs, and at cleanup. */
+  spawnHere(argv: readonly string[], timeoutMs: number, options?: { stdin?: boolean }): Child;
   destroy(): void;
 }
 
@@ -105,6 +108,7 @@ export function createNamespace(): BenchNamespace {
     name: netns.name,
     run: (argv) => netns.runSync(argv),
     spawn: (argv, timeoutMs, options) => spawnChild(['ip', 'netns', 'exec', netns.name, ...argv], timeoutMs, options?.stdin ?? false),
+    spawnHere: (argv, timeoutMs, options) => spawnChild(argv, timeoutMs, options?.stdin ?? false),
     destroy: () => netns.destroy(),
   };
 }

@@ -25,9 +25,11 @@
 namespace tcplab {
 namespace {
 
-// Every read() gets at least this much room, so no packet can ever be truncated
-// (a TUN read into a too-small buffer loses the packet).
+// The largest IP packet (a 64 KiB GSO super-packet with offloads), and the room every read()
+// gets: a packet plus its virtio-net header, so none can ever be truncated (a TUN read into a
+// too-small buffer loses the packet).
 constexpr size_t kMaxPacket = 65536;
+constexpr size_t kMaxRead = kMaxPacket + 64;
 // Packets start on cache-line boundaries inside the arena.
 constexpr size_t kAlign = 64;
 // Bound the work per wake-up so a flood cannot starve the event loop; the poll is
@@ -82,11 +84,13 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
                            InstanceAccessor<&TunDevice::GetOffsets>("offsets"),
                            InstanceAccessor<&TunDevice::GetLengths>("lengths"),
                            InstanceAccessor<&TunDevice::GetBatchPackets>("batchPackets"),
+                           InstanceAccessor<&TunDevice::GetVnetHdrSize>("vnetHdrSize"),
                            InstanceMethod<&TunDevice::Start>("start"),
                            InstanceMethod<&TunDevice::Stop>("stop"),
                            InstanceMethod<&TunDevice::SetRef>("setRef"),
                            InstanceMethod<&TunDevice::WriteBatch>("writeBatch"),
                            InstanceMethod<&TunDevice::WriteArray>("writeArray"),
+                           InstanceMethod<&TunDevice::WriteVnet>("writeVnet"),
                            InstanceMethod<&TunDevice::GetStats>("stats"),
                            InstanceMethod<&TunDevice::Close>("close"),
                        });
@@ -113,11 +117,6 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
       ThrowCoded(env, "ERR_OUT_OF_RANGE", "TunDevice: batchPackets must be 1.." + std::to_string(kMaxBatchPackets));
       return;
     }
-    if (options.vnetHdr) {
-      ThrowCoded(env, "ERR_INVALID_ARG_VALUE", "TunDevice: vnetHdr (virtio-net header offloads) is not implemented yet");
-      return;
-    }
-
     tun::Device device;
     tun::TunError error;
     if (!tun::Open(options, &device, &error)) {
@@ -126,11 +125,12 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
     }
     fd_ = device.fd;
     name_ = device.name;
+    vnetHdrSize_ = device.vnetHdrSize;
     batchPackets_ = batchPackets;
 
-    // One arena for a whole batch: batchPackets MTU-sized slots plus one maximal packet,
-    // allocated once, owned by V8 (so views handed to JS can never dangle).
-    arenaSize_ = static_cast<size_t>(batchPackets) * AlignUp(static_cast<size_t>(options.mtu)) + kMaxPacket;
+    // One arena for a whole batch: batchPackets MTU-sized slots (header included) plus one
+    // maximal read, allocated once, owned by V8 (so views handed to JS can never dangle).
+    arenaSize_ = static_cast<size_t>(batchPackets) * AlignUp(static_cast<size_t>(options.mtu) + vnetHdrSize_) + kMaxRead;
     Napi::ArrayBuffer arena = Napi::ArrayBuffer::New(env, arenaSize_);
     Napi::ArrayBuffer offsets = Napi::ArrayBuffer::New(env, batchPackets * sizeof(uint32_t));
     Napi::ArrayBuffer lengths = Napi::ArrayBuffer::New(env, batchPackets * sizeof(uint32_t));
@@ -226,6 +226,9 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   Napi::Value GetOffsets(const Napi::CallbackInfo&) { return offsetsRef_.Value(); }
   Napi::Value GetLengths(const Napi::CallbackInfo&) { return lengthsRef_.Value(); }
   Napi::Value GetBatchPackets(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), batchPackets_); }
+  Napi::Value GetVnetHdrSize(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(vnetHdrSize_));
+  }
 
   // ---- reading ----
 
@@ -319,7 +322,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
         uint32_t count = 0;
         size_t off = 0;
         bool empty = false;
-        while (count < batchPackets_ && arenaSize_ - off >= kMaxPacket) {
+        while (count < batchPackets_ && arenaSize_ - off >= kMaxRead) {
           ssize_t n = tun::Read(fd_, arena_ + off, arenaSize_ - off);
           if (n < 0) {
             if (n == -EAGAIN || n == -EWOULDBLOCK) {
@@ -377,9 +380,10 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
 
   // ---- writing ----
 
-  // Writes one packet; returns false when the batch must stop (EAGAIN).
-  bool WriteOne(const uint8_t* data, size_t length) {
-    ssize_t n = tun::Write(fd_, data, length);
+  // Writes one packet (after its virtio-net header when `header` is given); returns false
+  // when the batch must stop (EAGAIN).
+  bool WriteOne(const uint8_t* data, size_t length, const uint8_t* header = nullptr) {
+    ssize_t n = header == nullptr ? tun::Write(fd_, data, length) : tun::WriteWithHeader(fd_, header, vnetHdrSize_, data, length);
     if (n >= 0) {
       stats_.txPackets++;
       stats_.txBytes += static_cast<double>(n);
@@ -448,22 +452,54 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
       ThrowCoded(env, "ERR_INVALID_ARG_TYPE", "writeArray(packets: Uint8Array[])", true);
       return env.Undefined();
     }
+    if (!CollectPackets(env, info[0].As<Napi::Array>())) return env.Undefined();
+    size_t done = 0;
+    while (done < scratch_.size() && WriteOne(scratch_[done].data, scratch_[done].length)) done++;
+    return Napi::Number::New(env, static_cast<double>(done));
+  }
+
+  // writeVnet(packets: Uint8Array[], headers: Uint8Array): number — with vnetHdr: packet i is
+  // written after headers[i * vnetHdrSize, (i + 1) * vnetHdrSize). Same contract as writeBatch.
+  Napi::Value WriteVnet(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    if (vnetHdrSize_ == 0) {
+      ThrowCoded(env, "ERR_TUN_NO_VNET_HDR", "writeVnet: the device was opened without vnetHdr");
+      return env.Undefined();
+    }
+    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      ThrowCoded(env, "ERR_INVALID_ARG_TYPE", "writeVnet(packets: Uint8Array[], headers: Uint8Array)", true);
+      return env.Undefined();
+    }
     Napi::Array arr = info[0].As<Napi::Array>();
+    Napi::Uint8Array headers = info[1].As<Napi::Uint8Array>();
+    uint32_t count = arr.Length();
+    if (static_cast<size_t>(count) * vnetHdrSize_ > headers.ByteLength()) {
+      ThrowCoded(env, "ERR_OUT_OF_RANGE", "writeVnet: headers must hold one header per packet");
+      return env.Undefined();
+    }
+    if (!CollectPackets(env, arr)) return env.Undefined();
+    const uint8_t* h = headers.Data();
+    size_t done = 0;
+    while (done < scratch_.size() && WriteOne(scratch_[done].data, scratch_[done].length, h + done * vnetHdrSize_)) done++;
+    return Napi::Number::New(env, static_cast<double>(done));
+  }
+
+  // Fills scratch_ with the packets of a JS array; false (exception pending) on a non-Uint8Array.
+  bool CollectPackets(Napi::Env env, Napi::Array arr) {
     uint32_t count = arr.Length();
     scratch_.clear();
     for (uint32_t i = 0; i < count; i++) {
       Napi::Value v = arr.Get(i);
       if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        ThrowCoded(env, "ERR_INVALID_ARG_TYPE", "writeArray: packets[" + std::to_string(i) + "] is not a Uint8Array",
-                   true);
-        return env.Undefined();
+        ThrowCoded(env, "ERR_INVALID_ARG_TYPE", "packets[" + std::to_string(i) + "] is not a Uint8Array", true);
+        return false;
       }
       Napi::Uint8Array p = v.As<Napi::Uint8Array>();
       scratch_.push_back({p.Data(), p.ByteLength()});
     }
-    size_t done = 0;
-    while (done < scratch_.size() && WriteOne(scratch_[done].data, scratch_[done].length)) done++;
-    return Napi::Number::New(env, static_cast<double>(done));
+    return true;
   }
 
   Napi::Value GetStats(const Napi::CallbackInfo& info) {
@@ -516,6 +552,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   bool polling_ = false;
   bool keepAlive_ = true;
   uint32_t batchPackets_ = 0;
+  size_t vnetHdrSize_ = 0;
   uint8_t* arena_ = nullptr;
   size_t arenaSize_ = 0;
   uint32_t* offsets_ = nullptr;

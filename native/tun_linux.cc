@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace tcplab {
@@ -163,9 +164,23 @@ bool OpenHere(const OpenOptions& options, Device* device, TunError* error) {
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   SetName(&ifr, options.name.empty() ? std::string(kDefaultPattern) : options.name);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (options.vnetHdr ? IFF_VNET_HDR : 0));
   if (Ioctl(fd.get(), TUNSETIFF, &ifr) < 0) return Fail(error, errno, "ioctl(TUNSETIFF)", ifr.ifr_name);
   std::string name(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+
+  if (options.vnetHdr) {
+    int size = static_cast<int>(kVnetHdrSize);
+    if (Ioctl(fd.get(), TUNSETVNETHDRSZ, &size) < 0) return Fail(error, errno, "ioctl(TUNSETVNETHDRSZ)", name);
+    // The header's 16-bit fields are little-endian on every host (virtio 1.0); a kernel that
+    // cannot say so for a big-endian host refuses here, and the wrapper falls back.
+    int le = 1;
+    if (Ioctl(fd.get(), TUNSETVNETLE, &le) < 0 && errno != EINVAL) return Fail(error, errno, "ioctl(TUNSETVNETLE)", name);
+    unsigned int offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    if (Ioctl(fd.get(), TUNSETOFFLOAD, reinterpret_cast<void*>(static_cast<uintptr_t>(offloads))) < 0) {
+      return Fail(error, errno, "ioctl(TUNSETOFFLOAD)", name);
+    }
+    device->vnetHdrSize = kVnetHdrSize;
+  }
 
   if (!Configure(options, name, error)) return false;  // closing fd removes the device
 
@@ -173,6 +188,7 @@ bool OpenHere(const OpenOptions& options, Device* device, TunError* error) {
   device->name = name;
   return true;
 }
+
 
 // Opens this thread's own network namespace, to come back to it after setns.
 int OpenOwnNetns() {
@@ -189,7 +205,6 @@ int OpenOwnNetns() {
 
 bool Open(const OpenOptions& options, Device* device, TunError* error) {
   *error = TunError();
-  if (options.vnetHdr) return Fail(error, ENOTSUP, "open", "vnetHdr");
   if (options.netns.empty()) return OpenHere(options, device, error);
 
   // The tun device is created in the namespace of the task that opens /dev/net/tun, so
@@ -223,6 +238,19 @@ ssize_t Read(int fd, uint8_t* buffer, size_t capacity) {
 ssize_t Write(int fd, const uint8_t* packet, size_t length) {
   for (;;) {
     ssize_t n = write(fd, packet, length);
+    if (n >= 0) return n;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+ssize_t WriteWithHeader(int fd, const uint8_t* header, size_t headerLength, const uint8_t* packet, size_t length) {
+  struct iovec iov[2];
+  iov[0].iov_base = const_cast<uint8_t*>(header);
+  iov[0].iov_len = headerLength;
+  iov[1].iov_base = const_cast<uint8_t*>(packet);
+  iov[1].iov_len = length;
+  for (;;) {
+    ssize_t n = writev(fd, iov, 2);
     if (n >= 0) return n;
     if (errno != EINTR) return -errno;
   }

@@ -3,8 +3,8 @@ export { createStack, NetStack, type CreateStackOptions } from './net/net-stack.
 export { Socket, type SocketOptions, type SocketConnectOptions } from './net/socket.js';
 export { Server, type ServerOptions, type ListenOptions } from './net/server.js';
 export { RealClock, VirtualClock, type Clock } from './net/clock.js';
-export type { Link, PacketBatch } from './link/link.js';
-export { TunLink } from './link/tun-link.js';
+export type { Link, LinkOffload, PacketBatch } from './link/link.js';
+export { TunLink, type TunLinkOptions } from './link/tun-link.js';
 export { TunDevice, tunAvailable, type TunOptions } from './link/tun-device.js';
 export { MemoryLink } from './link/memory-link.js';
 export { FaultLink, type FaultLinkOptions, type Impairment, type PacketRule } from './link/fault-link.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `tcplab` command.
 import { Command } from 'commander';
+import { benchCommand } from './bench.js';
 import { connectCommand } from './connect.js';
 import { diagramCommand } from './diagram.js';
 import { nstatCommand } from './nstat.js';
@@ -21,6 +22,7 @@ program
   .addCommand(ssCommand())
   .addCommand(nstatCommand())
   .addCommand(traceCommand())
-  .addCommand(diagramCommand());
+  .addCommand(diagramCommand())
+  .addCommand(benchCommand());
 
 await program.parseAsync();

@@ -1,10 +1,12 @@
-// Watches the kernel's sockets with `ss -tan -o` inside the namespace, many times a second,
+// Watches the kernel's sockets with `ss -tan -o` inside the namespace (SsStream: about every
+// 15 ms),
 // and records every state each socket was seen in: how a scenario knows what the Linux end
 // went through. (A state that lasts less than one poll can be missed; scenarios that need a
 // short one hold it open with a delayed or dropped segment.)
 import { parseSs, type KernelSocketRow } from './kernel-ss.js';
 import { Netns } from './netns.js';
 import type { PeerSocketRows } from './peer-api.js';
+import { SsStream } from './ss-stream.js';
 
 /** The kernel's sockets: `ss -tan -o` in the namespace. */
 export function ssRows(ns: Netns): PeerSocketRows {
@@ -32,7 +34,10 @@ export class KernelWatch {
   private readonly started = performance.now();
   private lastRows: KernelSocketRow[] = [];
 
-  private readonly rowsNow: PeerSocketRows;
+  /** A source polled on a timer (another stack's table), or the kernel's ss stream. */
+  private readonly rowsNow: PeerSocketRows | undefined;
+  private readonly ns: Netns | undefined;
+  private stream: SsStream | undefined;
 
   constructor(
     /** The namespace whose kernel sockets to watch, or any other source of ss-style rows. */
@@ -42,12 +47,17 @@ export class KernelWatch {
     private readonly onChange?: (change: KernelStateChange) => void,
     private readonly intervalMs = 15,
   ) {
-    this.rowsNow = source instanceof Netns ? ssRows(source) : source;
+    if (source instanceof Netns) this.ns = source;
+    else this.rowsNow = source;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.ns) {
+      this.stream = new SsStream(this.ns, (all) => this.ingest(all), this.intervalMs);
+      return;
+    }
     this.loop = (async () => {
       while (this.running) {
         await this.poll();
@@ -58,8 +68,18 @@ export class KernelWatch {
 
   /** Take one more look now (a scenario calls this before judging). */
   async poll(): Promise<KernelSocketRow[]> {
-    const all = await this.rowsNow();
-    if (!all) return this.lastRows;
+    if (this.ns) {
+      // The next snapshot of the stream (taken after this call), or one ss run when stopped.
+      if (this.stream) await this.stream.next();
+      else this.ingest((await ssRows(this.ns)()) ?? []);
+      return this.lastRows;
+    }
+    const all = await this.rowsNow!();
+    if (all) this.ingest(all);
+    return this.lastRows;
+  }
+
+  private ingest(all: readonly KernelSocketRow[]): void {
     const rows = all.filter((r) => this.ports.some((p) => r.local.endsWith(`:${p}`) || r.peer.endsWith(`:${p}`)));
     this.lastRows = rows;
     const at = performance.now() - this.started;
@@ -73,7 +93,6 @@ export class KernelWatch {
         this.onChange?.(change);
       }
     }
-    return rows;
   }
 
   /** The sockets as last seen. */
@@ -88,6 +107,8 @@ export class KernelWatch {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stream?.stop();
+    this.stream = undefined;
     await this.loop;
   }
 }

@@ -63,6 +63,9 @@ export function openLabHost(options: LabHostOptions = {}): LabHost {
       netns: ns.path,
       ...(userns ? { txQueueLen: null } : {}),
       mtu: options.mtu ?? 1500,
+      // Experiments look at every packet (timeline, fault rules, captures read back): each
+      // must carry a finished checksum and be at most one MTU, as on a plain device.
+      offload: false,
       addresses: [`${peerAddress}/${cidr.prefixLength}`, ...(ipv6 ? ['fd00:77::1/64'] : [])],
     });
     if (userns) ns.runSync(['ip', 'link', 'set', 'dev', tun.device.name, 'txqueuelen', String(TUN_TX_QUEUE_LEN)]);

@@ -51,7 +51,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     const parsed = parsePacket(packet);
     const tcp = parsed.ok && parsed.l4.protocol === IPPROTO_TCP ? parsed.l4 : undefined;
     const bulk = tcp !== undefined && (tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0;
-    timeline.packet(`${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ${formatPacket(parsed)}`, bulk, tcp?.payload.length ?? 0);
+    timeline.packet(() => `${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ${formatPacket(parsed)}`, bulk, tcp?.payload.length ?? 0);
   };
 
   let host: ScenarioHost | undefined;
@@ -77,7 +77,7 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
         onReleased: (packet, direction) => line(`▶ released (${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`})  ${formatPacket(parsePacket(packet))}`),
         onInjected: (packet, direction) => {
           const parsed = parsePacket(packet);
-          timeline.packet(`${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ↯ injected  ${formatPacket(parsed)}`, false, 0);
+          timeline.packet(() => `${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ↯ injected  ${formatPacket(parsed)}`, false, 0);
         },
       },
       onPacket: packetLine,

@@ -27,16 +27,17 @@ export class Timeline {
     this.emit(this.stamp(), text);
   }
 
-  /** A packet line; `bulk` packets (TCP without SYN, FIN or RST) are folded after a few. */
-  packet(text: string, bulk: boolean, payloadBytes: number): void {
+  /** A packet line; `bulk` packets (TCP without SYN, FIN or RST) are folded after a few. The
+   *  text is made only for lines shown: a bulk transfer folds tens of thousands. */
+  packet(text: () => string, bulk: boolean, payloadBytes: number): void {
     this.packets++;
     if (!bulk) {
-      this.add(text);
+      this.add(text());
       return;
     }
     if (this.runShown < SHOWN_PER_RUN) {
       this.runShown++;
-      this.emit(this.stamp(), text);
+      this.emit(this.stamp(), text());
       return;
     }
     this.folded++;

@@ -1,6 +1,6 @@
 // Taps a link: every packet that crosses it, both directions, is written to a pcap
 // file exactly as it crossed, with the time it crossed.
-import type { Link, PacketBatch } from './link.js';
+import type { Link, LinkOffload, PacketBatch } from './link.js';
 import { PcapWriter, wallClockNs, type PcapWriterOptions } from './pcap-writer.js';
 
 export class CaptureLink implements Link {
@@ -16,6 +16,11 @@ export class CaptureLink implements Link {
 
   get mtu(): number {
     return this.inner.mtu;
+  }
+
+  /** Passed through: the packets cross unchanged (the capture shows them as the device does). */
+  get offload(): LinkOffload | undefined {
+    return this.inner.offload;
   }
 
   send(packets: readonly Uint8Array[]): void {

@@ -1,5 +1,5 @@
 // Hands every packet that crosses a link to an observer, both directions, unchanged.
-import type { Link, PacketBatch } from './link.js';
+import type { Link, LinkOffload, PacketBatch } from './link.js';
 
 export class TapLink implements Link {
   constructor(
@@ -9,6 +9,11 @@ export class TapLink implements Link {
 
   get mtu(): number {
     return this.inner.mtu;
+  }
+
+  /** Passed through: the packets cross unchanged (the capture shows them as the device does). */
+  get offload(): LinkOffload | undefined {
+    return this.inner.offload;
   }
 
   send(packets: readonly Uint8Array[]): void {

@@ -55,7 +55,11 @@ export interface TunOptions {
   up?: boolean;
   /** Most packets per read batch, 1..4096. Default 256. */
   batchPackets?: number;
-  /** virtio-net header offloads (IFF_VNET_HDR): not implemented yet; only false is accepted. */
+  /**
+   * virtio-net header offloads: IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 |
+   * TUN_F_TSO6). Every packet read then starts with a 12-byte header (see src/link/offload.ts),
+   * and packets are written with `writeVnet`. Default false. TunLink's `offload` option uses it.
+   */
   vnetHdr?: boolean;
 }
 
@@ -120,11 +124,13 @@ interface NativeTun {
   readonly offsets: ArrayBuffer;
   readonly lengths: ArrayBuffer;
   readonly batchPackets: number;
+  readonly vnetHdrSize: number;
   start(onBatch: (count: number) => void, onError: (err: Error) => void): void;
   stop(): void;
   setRef(ref: boolean): void;
   writeBatch(buffer: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
   writeArray(packets: readonly Uint8Array[]): number;
+  writeVnet(packets: readonly Uint8Array[], headers: Uint8Array): number;
   stats(): TunStats;
   close(): void;
 }
@@ -230,7 +236,6 @@ function validate(opts: unknown): NativeOptions & { given: { netns?: string; add
   const up = o.up === undefined ? DEFAULTS.up : checkBool('options.up', o.up);
   const batchPackets = o.batchPackets === undefined ? DEFAULTS.batchPackets : checkInt('options.batchPackets', o.batchPackets, 1, MAX_BATCH_PACKETS);
   const vnetHdr = o.vnetHdr === undefined ? false : checkBool('options.vnetHdr', o.vnetHdr);
-  if (vnetHdr) throw invalidArgValue('options.vnetHdr', vnetHdr, 'is not implemented yet (virtio-net header offloads come later): use false');
   let given: string[] = [];
   const addresses: NativeAddress[] = [];
   if (o.addresses !== undefined) {
@@ -280,6 +285,8 @@ export class TunDevice {
   /** The configured addresses, as given. */
   readonly addresses: readonly string[];
   readonly batchPackets: number;
+  /** 12 with `vnetHdr` (each packet read starts with its virtio-net header), else 0. */
+  readonly vnetHdrSize: number;
 
   readonly #native: NativeTun;
   readonly #batch: Batch;
@@ -309,6 +316,7 @@ export class TunDevice {
     if (given.netns !== undefined) this.netns = given.netns;
     this.addresses = Object.freeze(given.addresses);
     this.batchPackets = native.batchPackets;
+    this.vnetHdrSize = native.vnetHdrSize;
     this.#batch = new Batch(new Uint8Array(native.arena), new Uint32Array(native.offsets), new Uint32Array(native.lengths));
   }
 
@@ -398,6 +406,17 @@ export class TunDevice {
     if (this.closed) throw tunClosed(this.name, 'write');
     if (!Array.isArray(packets)) throw invalidArgType('packets', 'an array of Uint8Array', packets);
     return this.#native.writeArray(packets);
+  }
+
+  /**
+   * With `vnetHdr`: writes packet i after its virtio-net header, `headers[i * vnetHdrSize ..
+   * (i + 1) * vnetHdrSize)` (src/link/offload.ts builds them). Same return value as writeBatch.
+   */
+  writeVnet(packets: readonly Uint8Array[], headers: Uint8Array): number {
+    if (this.closed) throw tunClosed(this.name, 'writeVnet');
+    if (!Array.isArray(packets)) throw invalidArgType('packets', 'an array of Uint8Array', packets);
+    if (!(headers instanceof Uint8Array)) throw invalidArgType('headers', 'an instance of Uint8Array', headers);
+    return this.#native.writeVnet(packets, headers);
   }
 
   /** Counters since open (still readable after close). */

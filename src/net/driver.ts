@@ -6,7 +6,8 @@ import type { Clock, ClockTimer } from './clock.js';
 
 /** What the driver needs of a stack (src/stack's Stack satisfies it). */
 export interface DrivenStack {
-  input(packet: Uint8Array, now: number): void;
+  /** `checksumTrusted`: the device vouched for the transport checksum (PacketBatch.checksumTrusted). */
+  input(packet: Uint8Array, now: number, checksumTrusted?: boolean): void;
   takeOutput(): Uint8Array[];
   nextDeadline(): number | undefined;
   poll(now: number): void;
@@ -36,7 +37,11 @@ export class StackDriver {
   private onBatch(batch: PacketBatch): void {
     if (this.closed) return;
     const now = this.clock.now();
-    for (let i = 0; i < batch.count; i++) this.stack.input(batch.packet(i), now);
+    if (batch.checksumTrusted) {
+      for (let i = 0; i < batch.count; i++) this.stack.input(batch.packet(i), now, batch.checksumTrusted(i));
+    } else {
+      for (let i = 0; i < batch.count; i++) this.stack.input(batch.packet(i), now);
+    }
     this.flush();
   }
 

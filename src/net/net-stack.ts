@@ -31,7 +31,13 @@ export class NetStack {
     const { link, clock, ...stackOptions } = options;
     this.link = link;
     this.clock = clock ?? new RealClock();
-    this.stack = new Stack({ mtu: link.mtu, ...stackOptions });
+    // A device with offloads takes partial checksums and super-segments (TSO): the engines
+    // may then build segments of up to gsoMaxSize, and nobody sums their data in JavaScript.
+    const offload = link.offload;
+    const offloadOptions = offload?.checksum
+      ? { checksumOffload: true, tcp: { gsoMaxSize: offload.gsoMaxSize, ...stackOptions.tcp } }
+      : {};
+    this.stack = new Stack({ mtu: link.mtu, ...stackOptions, ...offloadOptions });
     this.driver = new StackDriver(this.stack, link, this.clock);
     this.driver.onAfterTurn(() => this.dispatch());
   }

@@ -23,6 +23,8 @@ export interface SocketConnectOptions {
   localPort?: number;
 }
 
+const READ_CHUNK = 64 * 1024;
+
 type PendingWrite = { data: Uint8Array; offset: number; callback: (error?: Error | null) => void };
 
 export class Socket extends Duplex {
@@ -222,7 +224,9 @@ export class Socket extends Duplex {
     const c = ep.connection;
     let pulled = false;
     while (this.#wantRead && c.readable > 0) {
-      const data = c.read(this.readableHighWaterMark, this.#net.now());
+      // Up to 64 KiB at a time, as net.Socket reads (libuv's 64 KiB buffers): a quarter of the
+      // copies, allocations and window updates that 16 KiB reads would cost.
+      const data = c.read(Math.max(this.readableHighWaterMark, READ_CHUNK), this.#net.now());
       if (data.length === 0) break;
       pulled = true;
       this.bytesRead += data.length;

@@ -148,11 +148,17 @@ export class Stack {
     this.events.record({ type: 'drop', reason, ...(layer ? { layer } : {}), ...(segment ? { seq: segment.seq, len } : {}), at: now }, local, remote);
   }
 
-  /** Take one packet from the link. Never throws on anything that arrives. */
-  input(packet: Uint8Array, now: number): void {
+  /**
+   * Take one packet from the link. Never throws on anything that arrives. `checksumTrusted`:
+   * the device vouched for the transport checksum (it verified it, or the packet never left
+   * this host and carries a partial one: virtio-net DATA_VALID / NEEDS_CSUM), so it is not
+   * verified again. A packet may be larger than the MTU (a coalesced super-packet): it is one
+   * segment like any other.
+   */
+  input(packet: Uint8Array, now: number, checksumTrusted = false): void {
     const version = packet.length > 0 ? packet[0] >>> 4 : 0;
     this.counters.inc(version === 6 ? 'Ip6InReceives' : 'IpInReceives');
-    const parsed = parsePacket(packet);
+    const parsed = parsePacket(packet, !checksumTrusted);
     if (!parsed.ok) {
       this.counters.inc(dropCounterName(parsed.layer, parsed.reason));
       this.countLinuxDrop(parsed.layer, parsed.reason, version);

@@ -60,6 +60,13 @@ export interface TcpConfig {
    *  autotunes it, tcplab takes a fixed, larger default). */
   readonly sendBufferSize: number;
   readonly receiveBufferSize: number;
+  /**
+   * The device's gso_max_size (Linux sk_gso_max_size): with TSO, new data leaves in
+   * super-segments of up to this many bytes, a multiple of the MSS (tcp_xmit_size_goal), which
+   * the device cuts into MSS-sized segments. 0 (the default): one MSS per segment. The net layer
+   * sets it from the link's offloads.
+   */
+  readonly gsoMaxSize: number;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -91,9 +98,18 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   keepaliveProbes: 9,
   sendBufferSize: 4 * 1024 * 1024,
   receiveBufferSize: 4 * 1024 * 1024,
+  gsoMaxSize: 0,
 });
 
-/** The defaults with `overrides` applied. */
+/** One frozen result per overrides object: every connection of a stack shares its config. */
+const resolved = new WeakMap<Partial<TcpConfig>, TcpConfig>();
+
+/** The defaults with `overrides` applied (treat `overrides` as a value: it is not read again). */
 export function tcpConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
-  return Object.freeze({ ...DEFAULT_TCP_CONFIG, ...overrides });
+  let config = resolved.get(overrides);
+  if (config === undefined) {
+    config = Object.freeze({ ...DEFAULT_TCP_CONFIG, ...overrides });
+    resolved.set(overrides, config);
+  }
+  return config;
 }

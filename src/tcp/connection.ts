@@ -36,6 +36,7 @@
  */
 
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from '../wire/seq.js';
+import { takeBytes } from '../wire/slab.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { linuxSynOptions, linuxTcpOptions, type SackBlock, type TcpOption } from '../wire/tcp-options.js';
 import { ReceiveBuffer } from './buffers/receive-buffer.js';
@@ -100,6 +101,10 @@ const TW_KILL_TIMEOUT = 4_000;
 
 /** Linux TCP_TIMEWAIT_LEN: an orphaned FIN-WAIT-2 spends at most this long as a timewait socket. */
 const TCP_TIMEWAIT_LEN = 60_000;
+/** Linux MAX_TCP_HEADER + 1 (x86-64): what tcp_xmit_size_goal keeps from gso_max_size. */
+const GSO_HEADER_ROOM = 321;
+/** Bytes kept free before a segment's data: an IPv6 header and the longest TCP header. */
+export const SEGMENT_HEADROOM = 100;
 /** Linux net.ipv4.tcp_min_snd_mss: no path MTU report makes the send MSS smaller. */
 const TCP_MIN_SND_MSS = 48;
 /** RFC 8200 §5: the minimum IPv6 MTU; RFC 8201 §4: a smaller Packet Too Big is not applied. */
@@ -169,8 +174,12 @@ export class Connection {
   private readonly sndBuf: SendBuffer;
   private readonly rcvBuf: ReceiveBuffer;
   private readonly rtt: RttEstimator;
-  /** Replaced at establishment, when the MSS and SACK are known. */
-  private cc: CongestionControl;
+  private ccNow: CongestionControl | undefined;
+  /** Made on first use before establishment (rarely: most handshakes never ask), replaced at
+   *  establishment with the negotiated MSS and SACK. */
+  private get cc(): CongestionControl {
+    return (this.ccNow ??= this.makeCongestionControl(this.ourMss));
+  }
   /** RFC 6675 scoreboard, when SACK is in use. */
   private scoreboard: SackScoreboard | undefined;
   /** SYN or SYN-ACK retransmissions of the handshake (Linux total_retrans at that point). */
@@ -290,7 +299,6 @@ export class Connection {
     this.synAckSchedule = { synackRetries: this.config.tcpSynackRetries, rtoInitial: this.config.rtoInitial, rtoMax: this.config.rtoMax };
     this.firstSynAt = o.now;
     this.lastAckRcvdAt = o.now;
-    this.cc = this.makeCongestionControl(o.mss);
     this.ato = this.config.delackMin;
     this.noDelay = this.config.noDelay;
     this.keepalive = this.config.keepalive;
@@ -1268,8 +1276,7 @@ export class Connection {
     const len = Math.min(this.sendMss, this.sndBuf.length - offset);
     const finHere = this.finSeq !== undefined && seqAdd(this.sndUna, Math.max(len, 0)) === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len <= 0 && !finHere) return;
-    const payload = new Uint8Array(Math.max(len, 0));
-    if (len > 0) this.sndBuf.copyTo(offset, payload);
+    const payload = this.dataCopy(offset, Math.max(len, 0));
     let flags = TCP_ACK;
     if (finHere) flags |= TCP_FIN;
     this.emit(flags, this.sndUna, payload, now);
@@ -1557,7 +1564,7 @@ export class Connection {
   /** After ESTABLISHED: a close that was waiting for the handshake proceeds. */
   private afterEstablished(now: number): void {
     // The controller needs the negotiated MSS and SACK (Linux tcp_init_transfer).
-    this.cc = this.makeCongestionControl(this.sendMss);
+    this.ccNow = this.makeCongestionControl(this.sendMss);
     this.cc.onEstablished({ now, sndNxt: this.sndMax, handshakeRetransmits: this.handshakeRetransmits, sack: this.sackEnabled });
     this.scoreboard = this.sackEnabled ? new SackScoreboard(this.sndUna) : undefined;
     this.restartKeepalive(now);
@@ -1643,6 +1650,7 @@ export class Connection {
       }
       let len = Math.min(mss, queued);
       if (sb !== undefined && seqLt(this.sndNxt, this.sndMax)) len = Math.max(1, Math.min(len, seqDiff(sb.segmentEnd(this.sndNxt, mss, this.sndMax), this.sndNxt)));
+      else if (queued > mss && this.sndNxt === this.sndMax) len = Math.max(len, this.tsoLength(mss, queued, wndEnd));
       // RFC 5681 §4.1 / Linux tcp_cwnd_restart (from tcp_event_data_sent): sending again after
       // an idle period longer than the RTO, cwnd shrinks first.
       if (this.sndUna === this.sndMax) this.cc.restartAfterIdle({ now, rto: this.rtt.rto, flightSize: 0 });
@@ -1664,6 +1672,34 @@ export class Connection {
     this.checkPersist(now);
   }
 
+  /**
+   * Linux tcp_xmit_size_goal: with TSO (config.gsoMaxSize above the MSS), new data leaves in
+   * super-segments of a whole number of MSS, at most gso_max_size less room for the headers
+   * (MAX_TCP_HEADER + 1) and at most half the largest window the peer offered
+   * (tcp_bound_to_half_wnd). Without TSO, one MSS.
+   */
+  private sizeGoal(mss: number): number {
+    const gso = this.config.gsoMaxSize;
+    if (gso <= mss) return mss;
+    let goal = gso - GSO_HEADER_ROOM;
+    if (this.maxSndWnd > DEFAULT_PEER_MSS) goal = Math.min(goal, this.maxSndWnd >>> 1);
+    return Math.max(mss, goal - (goal % mss));
+  }
+
+  /**
+   * The length of a super-segment of new data at SND.NXT (Linux tcp_write_xmit →
+   * tcp_mss_split_point): the size goal, cut to the data queued, the room in the offered window
+   * and the congestion window's quota, in whole MSS pieces (a partial tail goes on its own, under
+   * Nagle's rule). 0 when less than one MSS fits: the usual single-segment checks decide.
+   */
+  private tsoLength(mss: number, queued: number, wndEnd: number): number {
+    const goal = this.sizeGoal(mss);
+    if (goal <= mss) return 0;
+    // cwnd bounds a super-segment even with nothing in flight (one plain segment always goes).
+    const fit = Math.min(goal, queued, seqDiff(wndEnd, this.sndNxt), this.cc.sendQuota(this.flight()));
+    return fit >= mss ? fit - (fit % mss) : 0;
+  }
+
   /** Going back after a timeout or a path MTU drop, skip what the receiver SACKed (RFC 6675
    *  §5.1). True when SND.NXT moved. */
   private skipSacked(): boolean {
@@ -1680,16 +1716,30 @@ export class Connection {
     this.sendSegment(seq, len, fin, now, true);
   }
 
+  /**
+   * A copy of send-buffer bytes [offset, offset + len) for a segment, with SEGMENT_HEADROOM free
+   * bytes before it where the stack writes the IP and TCP headers, so the packet is built
+   * around the data without copying it again (Linux's skb headroom).
+   */
+  private dataCopy(offset: number, len: number): Uint8Array {
+    if (len <= 0) return EMPTY;
+    const payload = takeBytes(SEGMENT_HEADROOM + len).subarray(SEGMENT_HEADROOM);
+    this.sndBuf.copyTo(offset, payload);
+    return payload;
+  }
+
   /** `advance`: SND.NXT moves past the segment (false for a SACK hole retransmission). */
   private sendSegment(seq: number, len: number, fin: boolean, now: number, advance: boolean): void {
-    const payload = new Uint8Array(len);
-    if (len > 0) this.sndBuf.copyTo(seqDiff(seq, this.bufSeq), payload);
+    const payload = this.dataCopy(seqDiff(seq, this.bufSeq), len);
     let flags = TCP_ACK;
     const endOfQueue = seqDiff(seqAdd(seq, len), this.bufSeq) === this.sndBuf.length;
     if (len > 0 && endOfQueue) flags |= TCP_PSH;
     if (fin) flags |= TCP_FIN;
     const retransmission = seqLt(seq, this.sndMax);
-    this.emit(flags, seq, payload, now);
+    // A super-segment counts as the segments the device cuts it into (Linux tcp_skb_pcount).
+    const pcount = len > this.sendMss ? Math.ceil(len / this.sendMss) : 1;
+    this.emit(flags, seq, payload, now, pcount > 1 ? this.sendMss : undefined);
+    this.counters.outSegs += pcount - 1;
     const end = seqAdd(seq, len + (fin ? 1 : 0));
     // Linux tcp_minshall_update runs for new data only (tcp_write_xmit), not retransmissions.
     if (len > 0 && len < this.sendMss && !retransmission) this.sndSml = seqAdd(seq, len);
@@ -1829,7 +1879,7 @@ export class Connection {
   }
 
   /** Build and queue a non-SYN segment from our side with the current ACK and window. */
-  private emit(flags: number, seq: number, payload: Uint8Array, now: number): void {
+  private emit(flags: number, seq: number, payload: Uint8Array, now: number, gsoSize?: number): void {
     const synchronizedRcv = this.irs !== undefined;
     const ack = synchronizedRcv ? this.rcvNxt : 0;
     if (synchronizedRcv && (flags & TCP_RST) === 0) flags |= TCP_ACK;
@@ -1848,7 +1898,8 @@ export class Connection {
       tsEcr: this.tsRecent,
       sackBlocks,
     });
-    this.push({ seq, ack, flags, window, options, payload });
+    const headroom = payload.length > 0 ? SEGMENT_HEADROOM : 0;
+    this.push(gsoSize === undefined ? { seq, ack, flags, window, options, payload, headroom } : { seq, ack, flags, window, options, payload, headroom, gsoSize });
     if ((flags & TCP_ACK) !== 0) {
       // Linux tcp_dec_quickack_mode counts only ACKs that were due (inet_csk_ack_scheduled),
       // not every data segment that happens to carry an ACK; leaving quick ACK mode deflates

@@ -18,6 +18,11 @@ export interface OutgoingSegment {
   readonly options: readonly TcpOption[];
   /** A copy: the connection never hands out views of its buffers. */
   readonly payload: Uint8Array;
+  /** Free bytes before `payload` in its ArrayBuffer, which belong to this segment: the stack
+   *  writes the IP and TCP headers there (src/stack/ip-output.ts), copying the data only once. */
+  readonly headroom?: number;
+  /** A super-segment (larger than one MSS, TSO): the segment size the device cuts it into. */
+  readonly gsoSize?: number;
 }
 
 /** SEG.LEN (RFC 9293 §3.4): data plus one for SYN and one for FIN. */

@@ -179,6 +179,9 @@ export function tcpHeaderLength(fields: Pick<TcpSegmentFields, 'options'>): numb
  * Writes a whole segment (header, options, data) at `buf[offset]`, with the checksum over the
  * pseudo-header of `src` and `dst`. Returns the segment's length. Throws RangeError for fields
  * that cannot be encoded or a buffer too small.
+ *
+ * `partialChecksum`: write only the folded pseudo-header sum, for a device with checksum offload
+ * to finish (Linux tcp_v4_send_check with CHECKSUM_PARTIAL): the data is never summed here.
  */
 export function writeTcpSegment(
   buf: Uint8Array,
@@ -186,6 +189,7 @@ export function writeTcpSegment(
   fields: TcpSegmentFields,
   src: IpAddress,
   dst: IpAddress,
+  partialChecksum = false,
 ): number {
   const options = fields.options;
   const headerLength = tcpHeaderLength(fields);
@@ -211,9 +215,10 @@ export function writeTcpSegment(
   } else if (options !== undefined) {
     encodeTcpOptions(options, buf, optionsStart);
   }
-  buf.set(payload, offset + headerLength);
+  // The data may already be in place (written there by the sender, see src/stack/ip-output.ts).
+  if (payload.buffer !== buf.buffer || payload.byteOffset !== buf.byteOffset + offset + headerLength) buf.set(payload, offset + headerLength);
   const pseudo = pseudoHeaderSum(src, dst, IPPROTO_TCP, length);
-  writeU16(buf, offset + 16, internetChecksum(buf, offset, offset + length, pseudo));
+  writeU16(buf, offset + 16, partialChecksum ? pseudo : internetChecksum(buf, offset, offset + length, pseudo));
   return length;
 }
 

@@ -1,16 +1,16 @@
 // tcplab's TCP against the Linux kernel over a real TUN device: both directions of
 // connection, bytes streamed and hashed at both ends, half-close and abortive close.
 // (The Node-shaped Socket API comes later; here the test drives the stack's endpoints.)
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KernelPeer } from '../../src/lab/kernel-peer.js';
-import { patternBytes, patternSha256 } from '../../src/lab/pattern.js';
+import { patternSha256 } from '../../src/lab/pattern.js';
 import { TunLink } from '../../src/link/tun-link.js';
 import { RealClock } from '../../src/net/clock.js';
 import { StackDriver } from '../../src/net/driver.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
 import { describeTun } from './harness.js';
+import { readToEnd as readAll, until, writePattern as writeAll, type Driving } from './transfer.js';
 
 const KERNEL = '10.93.0.1';
 const TCPLAB = '10.93.0.2';
@@ -35,48 +35,15 @@ describeTun('TCP with the kernel as the peer', (getNs) => {
     link?.close();
   });
 
-  const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
-
-  async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await tick();
-    }
-  }
-
-  /** Read everything until the peer's FIN, hashing as we go. */
-  async function readToEnd(ep: TcpEndpoint): Promise<{ bytes: number; sha256: string }> {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for (;;) {
-      const data = ep.connection.read(1 << 20, clock.now());
-      if (data.length > 0) {
-        hash.update(data);
-        bytes += data.length;
-        stack.tcp.afterUserCall(ep);
-        driver.flush();
-        continue;
-      }
-      if (ep.connection.peerClosed || ep.connection.stateName === 'CLOSED') break;
-      await tick();
-    }
-    return { bytes, sha256: hash.digest('hex') };
-  }
-
-  /** Write `total` bytes of the pattern, as fast as the send buffer takes them. */
-  async function writePattern(ep: TcpEndpoint, total: number): Promise<void> {
-    let sent = 0;
-    while (sent < total) {
-      const chunk = patternBytes(Math.min(256 * 1024, total - sent), sent);
-      const n = ep.connection.write(chunk, clock.now());
-      if (typeof n !== 'number') throw new Error(`write failed: ${n.error}`);
-      sent += n;
+  const driving: Driving = {
+    now: () => clock.now(),
+    after: (ep) => {
       stack.tcp.afterUserCall(ep);
       driver.flush();
-      if (n < chunk.length) await tick();
-    }
-  }
+    },
+  };
+  const readToEnd = (ep: TcpEndpoint) => readAll(ep, driving);
+  const writePattern = (ep: TcpEndpoint, total: number) => writeAll(ep, total, driving);
 
   it('kernel client → tcplab server: 100 MB byte-exact, then the client half-closes', async () => {
     const listener = stack.listen({ port: 5001 });

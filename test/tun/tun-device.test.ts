@@ -345,7 +345,7 @@ describeTun('TunDevice', (getNs) => {
       expectCode(() => TunDevice.open({ netns, batchPackets: 0 }), RangeError, 'ERR_OUT_OF_RANGE');
       expectCode(() => TunDevice.open({ netns, up: 1 as unknown as boolean }), TypeError, 'ERR_INVALID_ARG_TYPE');
       expectCode(() => TunDevice.open({ netns: 'a/b' }), TypeError, 'ERR_INVALID_ARG_VALUE');
-      expectCode(() => TunDevice.open({ netns, vnetHdr: true }), TypeError, 'ERR_INVALID_ARG_VALUE');
+      expectCode(() => TunDevice.open({ netns, vnetHdr: 'yes' as unknown as boolean }), TypeError, 'ERR_INVALID_ARG_TYPE');
       expectCode(() => TunDevice.open(null as unknown as object), TypeError, 'ERR_INVALID_ARG_TYPE');
     });
   });

@@ -32,7 +32,7 @@ const LOCAL_PORT = 5020;
 /** What the kernel streams on a first connection that ends in TIME-WAIT (nothing races it). */
 const GUARDED_OLD_BYTES = 4_000_000;
 /** Without TIME-WAIT the kernel streams in chunks until its data outruns its ISN clock. */
-const OLD_CHUNK = 4_000_000;
+const OLD_CHUNK = 16_000_000;
 /** Linux's ISN clock: secure_tcp_seq adds ktime_get_real_ns() >> 6, i.e. 15 625 per ms. Over
  *  the in-memory link the peer is tcplab, whose clock is RFC 6528's 4 µs one. */
 const KERNEL_ISN_PER_MS = 15_625;

@@ -22,8 +22,11 @@ export function checkCapacity(capacity: number): void {
   }
 }
 
-/** The first allocation: a few segments, so short exchanges do not reallocate. */
-const MIN_ALLOCATION = 16 * 1024;
+/** The first allocation: small enough that V8 keeps it on its own heap (typed arrays up to 64
+ *  bytes, v8_typed_array_max_size_in_heap), so a short request or response costs no off-heap
+ *  allocation; anything larger gets exactly what it needs, and bulk transfers double from there
+ *  (a score of copies on the way to megabytes, at most twice the bytes). */
+const MIN_ALLOCATION = 64;
 
 /** @internal Shared by the buffers of this folder; not part of the connection's API. */
 export class ByteRing {

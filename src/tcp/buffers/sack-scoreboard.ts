@@ -42,20 +42,21 @@ export interface SackScoreboardOptions {
 }
 
 const DEFAULT_MAX_RANGES = 256;
+/** Shared by every empty RangeSet; never written (add allocates first). */
+const NO_RANGES = new Uint32Array(0);
 
 /**
  * A sorted set of disjoint, non-adjacent [left, right) ranges of sequence numbers, all at or
  * above a base (SND.UNA) passed by the owner. Typed arrays with one spare slot: no garbage.
  */
 class RangeSet {
-  readonly lefts: Uint32Array;
-  readonly rights: Uint32Array;
+  // Allocated on the first add: most connections never see a SACK block, and 2 KiB each for
+  // nothing is most of an idle connection's memory.
+  lefts: Uint32Array = NO_RANGES;
+  rights: Uint32Array = NO_RANGES;
   count = 0;
 
-  constructor(readonly max: number) {
-    this.lefts = new Uint32Array(max + 1);
-    this.rights = new Uint32Array(max + 1);
-  }
+  constructor(readonly max: number) {}
 
   /** Index of the range holding `seq`, or -1. */
   find(seq: number, base: number): number {
@@ -73,6 +74,10 @@ class RangeSet {
    * which instead stretches the nearest range over the gap (an over-approximation).
    */
   add(left: number, right: number, base: number, coalesce: boolean): number {
+    if (this.lefts.length === 0) {
+      this.lefts = new Uint32Array(this.max + 1);
+      this.rights = new Uint32Array(this.max + 1);
+    }
     const lefts = this.lefts;
     const rights = this.rights;
     const n = this.count;
