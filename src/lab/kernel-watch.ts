@@ -83,6 +83,17 @@ export class KernelWatch {
     const rows = all.filter((r) => this.ports.some((p) => r.local.endsWith(`:${p}`) || r.peer.endsWith(`:${p}`)));
     this.lastRows = rows;
     const at = performance.now() - this.started;
+    // A socket ss no longer lists is gone: the kernel destroyed it, its CLOSED.
+    const present = new Set(rows.map((r) => `${r.local} ${r.peer}`));
+    for (const [key, before] of [...this.current]) {
+      if (present.has(key) || before === 'CLOSED') continue;
+      this.current.set(key, 'CLOSED');
+      const [local, peer] = key.split(' ');
+      const row: KernelSocketRow = { state: 'CLOSED', recvQ: 0, sendQ: 0, local, peer, timer: undefined };
+      const change = { at, local, peer, from: before, to: 'CLOSED', row };
+      this.changes.push(change);
+      this.onChange?.(change);
+    }
     for (const row of rows) {
       const key = `${row.local} ${row.peer}`;
       const before = this.current.get(key);

@@ -45,8 +45,12 @@ export class SsStream {
     this.buffered += chunk;
     let at: number;
     while ((at = this.buffered.indexOf(`${MARKER}\n`)) >= 0) {
-      const rows = parseSs(this.buffered.slice(0, at));
+      const text = this.buffered.slice(0, at);
       this.buffered = this.buffered.slice(at + MARKER.length + 1);
+      // ss prints its header even with no sockets: without it the run failed, and an empty
+      // table would make every socket look closed.
+      if (!/^State\s/m.test(text)) continue;
+      const rows = parseSs(text);
       this.onSnapshot(rows);
       const waiters = this.waiters;
       this.waiters = [];
