@@ -41,6 +41,11 @@ function linuxTcpCounters(t: TcpCounters): Partial<Record<CounterName, number>> 
     TcpExtTCPAbortOnClose: t.abortOnClose,
     TcpExtTCPTimeouts: t.timeouts,
     TcpExtTCPFastRetrans: t.fastRetransmits,
+    TcpExtTCPLossProbes: t.lossProbes,
+    TcpExtTCPSACKReorder: t.sackReorder,
+    TcpExtTCPLostRetransmit: t.lostRetransmits,
+    TcpExtTCPDSACKUndo: t.dsackUndos,
+    TcpExtTCPFullUndo: t.timestampUndos,
     TcpExtDelayedACKs: t.delayedAcks,
   };
 }
