@@ -276,7 +276,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       gc();
       const mem = process.memoryUsage();
       let connections = 0;
-      let timeWait = 0;
+      // TIME-WAIT lives in the stack's compact table (engines let go on entering it).
+      let timeWait = stack.stack.tcp.timeWait.table.count;
       for (const ep of stack.stack.tcp.connections.values()) {
         if (ep.connection.stateName === 'TIME-WAIT') timeWait++;
         else connections++;
@@ -305,7 +306,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     const exited = new Promise((resolve) => clients.once('close', resolve));
     clients.stdin?.end();
     await withTimeout(exited, 60_000);
-    await waitFor(async () => stack.stack.tcp.connections.size === 0, 2 * (o.mslMs ?? 5000) + 30_000).catch(() => undefined);
+    const tcp = stack.stack.tcp;
+    await waitFor(async () => tcp.connections.size === 0 && tcp.timeWait.table.count === 0, 2 * (o.mslMs ?? 5000) + 30_000).catch(() => undefined);
     kernelSockets = (await ns.exec(['ss', '-Htan', 'state', 'established'])).stdout.trim().split('\n').filter((l) => l !== '').length;
     counters = stack.stack.counters.snapshot();
   } finally {
@@ -323,7 +325,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
   gc();
   const after = {
-    connections: net?.stack.tcp.connections.size ?? 0,
+    connections: (net?.stack.tcp.connections.size ?? 0) + (net?.stack.tcp.timeWait.table.count ?? 0),
     timers: countTimers(),
     fds: countFds(),
     namespaces: countNamespaces(),

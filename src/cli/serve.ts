@@ -3,10 +3,11 @@
 import { Command, Option } from 'commander';
 import { APP_NAMES, runApp, type AppName } from '../lab/apps.js';
 import { openLabHost } from '../lab/lab-host.js';
-import { intArg, requirePrivileges } from './common.js';
+import { intArg, requirePrivileges, withLabHostOptions } from './common.js';
+import { startControl } from './control-target.js';
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  return withLabHostOptions(new Command('serve')
     .description('run a server on the userspace stack, in a private namespace, until Ctrl-C')
     .requiredOption('--port <port>', 'port to listen on', intArg('port', 1, 65535))
     .addOption(new Option('--app <app>', 'what the server does').choices(APP_NAMES as string[]).default('echo'))
@@ -16,11 +17,7 @@ export function serveCommand(): Command {
     .option('--accept-delay <ms>', 'start accepting only after this long', intArg('accept delay', 0, 86_400_000))
     .option('--never-close', 'accept and read, but never close (CLOSE-WAIT when clients close)')
     .option('--close-delay <ms>', 'close each connection this long after accepting it', intArg('close delay', 0, 86_400_000))
-    .option('--msl <ms>', 'maximum segment lifetime: TIME-WAIT lasts 2 × msl (0 disables it)', intArg('msl', 0, 3_600_000))
-    .option('--pcap <file>', 'write a capture of every packet on the TUN device')
-    .option('--netns <name>', 'use (or create) this network namespace instead of a private one')
-    .option('--addr <cidr>', "tcplab's address and prefix on the TUN device", '10.77.0.2/24')
-    .option('--peer-addr <ip>', "the kernel's address on the TUN device", '10.77.0.1')
+    .option('--msl <ms>', 'maximum segment lifetime: TIME-WAIT lasts 2 × msl (0 disables it)', intArg('msl', 0, 3_600_000)))
     .addHelpText(
       'after',
       `
@@ -61,6 +58,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     pcap: opts.pcap,
     stack: { tcp: opts.msl === undefined ? undefined : { msl: opts.msl } },
   });
+  const control = await startControl('serve', host.net.stack, () => host.net.now());
   const log = (line: string): void => {
     process.stdout.write(`${new Date().toISOString().slice(11, 23)}  ${line}\n`);
   };
@@ -74,12 +72,14 @@ async function serve(opts: ServeOptions): Promise<void> {
   });
   server.listen({ port: opts.port, host: host.address, backlog: opts.backlog }, () => {
     const ns = host.ns.name;
+    const enter = host.ns.enterCommand;
     const target = `${host.address}:${opts.port}`;
     process.stdout.write(`listening on ${target}\n`);
     process.stdout.write(`  tcplab (userspace TCP) on TUN device ${host.device} in network namespace ${ns}; the kernel is ${host.peerAddress}\n`);
-    process.stdout.write(`  reach it:  ip netns exec ${ns} ${opts.app === 'http' ? `curl http://${target}/` : `socat - TCP:${target}`}\n`);
-    process.stdout.write(`  watch it:  ip netns exec ${ns} ss -tan -o   |   ip netns exec ${ns} tcpdump -ni ${host.device}\n`);
+    process.stdout.write(`  reach it:  ${enter} ${opts.app === 'http' ? `curl http://${target}/` : `socat - TCP:${target}`}\n`);
+    process.stdout.write(`  watch it:  ${enter} ss -tan -o   |   ${enter} tcpdump -ni ${host.device}\n`);
     if (opts.pcap) process.stdout.write(`  capture:   ${opts.pcap}\n`);
+    if (control) process.stdout.write(`  inspect:   tcplab ss -tano   |   tcplab nstat   |   tcplab trace -f   (from another terminal)\n`);
     if (!opts.accept) process.stdout.write(`  not accepting: connections wait in the accept queue (backlog ${opts.backlog})\n`);
     process.stdout.write('Ctrl-C to stop.\n');
   });
@@ -90,7 +90,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       process.stdout.write(`\n${signal}: closing connections, flushing the capture, removing the namespace\n`);
       server.close();
       host.close();
-      resolve();
+      void control?.close().then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -8,6 +8,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from './netns.js';
+import type { Peer, PeerSocket } from './peer-api.js';
+
+export type { PeerSocket } from './peer-api.js';
 
 export class KernelPeerError extends Error {
   readonly code: string;
@@ -17,25 +20,21 @@ export class KernelPeerError extends Error {
   }
 }
 
-/** The peer's script: beside this file in src/, found from dist/ too. */
-function scriptPath(): string {
+/** A script of src/lab/peer/ (the kernel peer, the kernel server): found from dist/ too. */
+export function peerScript(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, 'src', 'lab', 'peer', 'kernel_peer.py');
+    const candidate = join(dir, 'src', 'lab', 'peer', name);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find src/lab/peer/kernel_peer.py above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new Error(`cannot find src/lab/peer/${name} above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }
 
 type Reply = { id: number; ok: boolean; error?: string; message?: string } & Record<string, unknown>;
 
-export interface PeerSocket {
-  readonly sock: number;
-}
-
-export class KernelPeer {
+export class KernelPeer implements Peer {
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
   private nextId = 1;
@@ -43,7 +42,7 @@ export class KernelPeer {
   private readonly ready: Promise<void>;
 
   private constructor(ns: Netns) {
-    this.child = ns.spawn(['python3', '-u', scriptPath()], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = ns.spawn(['python3', '-u', peerScript('kernel_peer.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const lines = createInterface({ input: this.child.stdout! });
@@ -116,6 +115,10 @@ export class KernelPeer {
     const wait = options.nonblocking ? 10_000 : (options.timeoutSeconds ?? 150) * 1000 + 5000;
     const r = await this.call('connect', { host, port, timeout: options.timeoutSeconds, nonblocking: options.nonblocking, bind: options.bind }, wait);
     return { sock: r.sock as number, local: r.local as [string, number] };
+  }
+
+  async waitConnected(s: PeerSocket, timeoutSeconds = 5): Promise<void> {
+    await this.call('wait_connected', { sock: s.sock, timeout: timeoutSeconds }, timeoutSeconds * 1000 + 5000);
   }
 
   async send(s: PeerSocket, data: string | Uint8Array): Promise<number> {

@@ -3,7 +3,16 @@
 // went through. (A state that lasts less than one poll can be missed; scenarios that need a
 // short one hold it open with a delayed or dropped segment.)
 import { parseSs, type KernelSocketRow } from './kernel-ss.js';
-import type { Netns } from './netns.js';
+import { Netns } from './netns.js';
+import type { PeerSocketRows } from './peer-api.js';
+
+/** The kernel's sockets: `ss -tan -o` in the namespace. */
+export function ssRows(ns: Netns): PeerSocketRows {
+  return async () => {
+    const result = await ns.exec(['ss', '-tan', '-o']).catch(() => undefined);
+    return result && result.code === 0 ? parseSs(result.stdout) : undefined;
+  };
+}
 
 export interface KernelStateChange {
   /** Milliseconds since the watch started. */
@@ -23,13 +32,18 @@ export class KernelWatch {
   private readonly started = performance.now();
   private lastRows: KernelSocketRow[] = [];
 
+  private readonly rowsNow: PeerSocketRows;
+
   constructor(
-    private readonly ns: Netns,
+    /** The namespace whose kernel sockets to watch, or any other source of ss-style rows. */
+    source: Netns | PeerSocketRows,
     /** Only sockets with one of these ports at either end. */
     private readonly ports: readonly number[],
     private readonly onChange?: (change: KernelStateChange) => void,
     private readonly intervalMs = 15,
-  ) {}
+  ) {
+    this.rowsNow = source instanceof Netns ? ssRows(source) : source;
+  }
 
   start(): void {
     if (this.running) return;
@@ -44,9 +58,9 @@ export class KernelWatch {
 
   /** Take one more look now (a scenario calls this before judging). */
   async poll(): Promise<KernelSocketRow[]> {
-    const result = await this.ns.exec(['ss', '-tan', '-o']).catch(() => undefined);
-    if (!result || result.code !== 0) return this.lastRows;
-    const rows = parseSs(result.stdout).filter((r) => this.ports.some((p) => r.local.endsWith(`:${p}`) || r.peer.endsWith(`:${p}`)));
+    const all = await this.rowsNow();
+    if (!all) return this.lastRows;
+    const rows = all.filter((r) => this.ports.some((p) => r.local.endsWith(`:${p}`) || r.peer.endsWith(`:${p}`)));
     this.lastRows = rows;
     const at = performance.now() - this.started;
     for (const row of rows) {

@@ -1,17 +1,18 @@
 // tcplab on one side of a TUN device, the kernel on the other, inside a private network
 // namespace: what `serve`, `connect` and the scenarios stand on.
-import { CaptureLink } from '../link/capture-link.js';
-import { FaultLink, type FaultLinkOptions } from '../link/fault-link.js';
-import type { Link } from '../link/link.js';
-import { TapLink } from '../link/tap-link.js';
-import { wallClockNs } from '../link/pcap-writer.js';
+import type { CaptureLink } from '../link/capture-link.js';
+import type { FaultLink } from '../link/fault-link.js';
 import { TunLink } from '../link/tun-link.js';
 import { createStack, type NetStack } from '../net/net-stack.js';
 import type { StackOptions } from '../stack/stack.js';
 import { parseCidr } from '../wire/address.js';
-import { Netns } from './netns.js';
+import { layerLink, type LinkLayerOptions } from './link-layers.js';
+import { Netns, USERNS_ENV } from './netns.js';
 
-export interface LabHostOptions {
+/** The kernel's default (500) drops packets under load at MTU 1500. */
+const TUN_TX_QUEUE_LEN = 5000;
+
+export interface LabHostOptions extends LinkLayerOptions {
   /** An existing namespace name to use (created when missing, then left in place); default a
    *  private one made here and removed by close(). */
   netns?: string;
@@ -21,30 +22,29 @@ export interface LabHostOptions {
   peerAddr?: string;
   ipv6?: boolean;
   mtu?: number;
-  /** Write every packet on the device here. */
-  pcap?: string;
-  /** Bytes kept of each packet in the capture (default: all of it). */
-  pcapSnapLength?: number;
-  /** Impair or control packets on tcplab's side of the device. */
-  faults?: FaultLinkOptions;
   /** Stack options (tcp config: msl, tcpFinTimeout...; somaxconn; ipLocalPortRange). */
   stack?: Partial<StackOptions>;
-  /** Sees every packet that crosses the device (after faults), with its direction. */
-  onPacket?: (packet: Uint8Array, direction: 'in' | 'out') => void;
 }
 
-export interface LabHost {
-  readonly ns: Netns;
+/** What a scenario runs on: tcplab's stack and the addresses of both ends. */
+export interface ScenarioHost {
+  /** The namespace with the kernel peer; undefined over the in-memory link (no kernel). */
+  readonly ns: Netns | undefined;
   readonly net: NetStack;
   /** tcplab's IPv4 address and the kernel's. */
   readonly address: string;
   readonly peerAddress: string;
   readonly address6: string | undefined;
   readonly peerAddress6: string | undefined;
-  readonly device: string;
   readonly capture: CaptureLink | undefined;
   readonly faults: FaultLink | undefined;
   close(): void;
+}
+
+/** tcplab and the kernel on a TUN device in a namespace. */
+export interface LabHost extends ScenarioHost {
+  readonly ns: Netns;
+  readonly device: string;
 }
 
 export function openLabHost(options: LabHostOptions = {}): LabHost {
@@ -56,26 +56,17 @@ export function openLabHost(options: LabHostOptions = {}): LabHost {
   const ns = options.netns ? Netns.attach(options.netns) : Netns.create('tcplab-');
   let tun: TunLink | undefined;
   try {
+    // Inside tcplab's own user namespace the queue-length ioctl is refused (it checks the initial
+    // namespace's CAP_NET_ADMIN); netlink is namespace-aware, so `ip link` sets it there.
+    const userns = process.env[USERNS_ENV] === '1';
     tun = TunLink.open({
-      netns: ns.name,
+      netns: ns.path,
+      ...(userns ? { txQueueLen: null } : {}),
       mtu: options.mtu ?? 1500,
       addresses: [`${peerAddress}/${cidr.prefixLength}`, ...(ipv6 ? ['fd00:77::1/64'] : [])],
     });
-    let link: Link = tun;
-    const capture = options.pcap ? new CaptureLink(link, options.pcap, { snapLength: options.pcapSnapLength }) : undefined;
-    if (capture) link = capture;
-    if (options.onPacket) link = new TapLink(link, options.onPacket);
-    // Injected packets never crossed the device: the capture records them where they enter.
-    const faults = options.faults
-      ? new FaultLink(link, {
-          ...options.faults,
-          onInjected: (packet, direction) => {
-            capture?.writer.write(packet, wallClockNs());
-            options.faults?.onInjected?.(packet, direction);
-          },
-        })
-      : undefined;
-    if (faults) link = faults;
+    if (userns) ns.runSync(['ip', 'link', 'set', 'dev', tun.device.name, 'txqueuelen', String(TUN_TX_QUEUE_LEN)]);
+    const { link, capture, faults } = layerLink(tun, options);
     const net = createStack({ link, addresses: [address, ...(ipv6 ? ['fd00:77::2'] : [])], ...options.stack });
     const device = tun.device.name;
     return {

@@ -3,7 +3,13 @@
 //
 // A namespace made here is removed by `destroy()`, and otherwise when the process exits
 // (also on SIGINT/SIGTERM): child processes started in it are killed by PID first.
+//
+// Two kinds: as root, a named namespace (`ip netns add`, entered with `ip netns exec`); inside
+// the user namespace tcplab re-runs itself in when it is not root (`unshare -rn`, see
+// src/lab/privileges.ts), where /var/run/netns cannot be mounted, an anonymous one held open by a
+// process (`unshare -n sleep`) and entered through /proc/PID/ns/net with nsenter.
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 
 export interface ExecResult {
   stdout: string;
@@ -46,12 +52,17 @@ function installHooks(): void {
 /** Linux's stock TCP buffer sizes: a namespace copies the host's, which may differ (wscale). */
 const STOCK_SYSCTLS = ['net.ipv4.tcp_rmem=4096 131072 6291456', 'net.ipv4.tcp_wmem=4096 16384 4194304'];
 
+/** Set in the user namespace tcplab re-runs itself in (src/lab/privileges.ts). */
+export const USERNS_ENV = 'TCPLAB_USERNS';
+
 export class Netns {
   readonly name: string;
   private readonly children = new Set<ChildProcess>();
   private destroyed = false;
   /** A namespace that existed before tcplab attached to it stays when tcplab is done. */
   private keep = false;
+  /** An anonymous namespace: the process that holds it open. */
+  private holder: ChildProcess | undefined;
 
   private constructor(name: string) {
     this.name = name;
@@ -67,12 +78,16 @@ export class Netns {
     // own, whatever else runs on the machine at the same time.
     const tag = process.env.TCPLAB_NETNS_TAG;
     const name = `${prefix}${tag ? `${tag}-` : ''}${process.pid}-${++counter}`;
-    try {
-      execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
-    } catch (err) {
-      throw netnsError(`cannot create network namespace ${name}`, err);
-    }
     const ns = new Netns(name);
+    if (process.env[USERNS_ENV] === '1') {
+      ns.holder = holdNamespace(name);
+    } else {
+      try {
+        execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
+      } catch (err) {
+        throw netnsError(`cannot create network namespace ${name}`, err);
+      }
+    }
     live.set(name, ns);
     try {
       ns.runSync(['ip', 'link', 'set', 'lo', 'up']);
@@ -113,15 +128,27 @@ export class Netns {
 
   /** Path of the namespace, as setns(2) and the TUN addon take it. */
   get path(): string {
-    return `/var/run/netns/${this.name}`;
+    return this.holder ? `/proc/${this.holder.pid}/ns/net` : `/var/run/netns/${this.name}`;
+  }
+
+  /** The command that runs argv inside the namespace. */
+  private enter(argv: readonly string[]): [string, string[]] {
+    return this.holder ? ['nsenter', [`--net=${this.path}`, ...argv]] : ['ip', ['netns', 'exec', this.name, ...argv]];
+  }
+
+  /** What a user types (in another terminal) to run a command in here. */
+  get enterCommand(): string {
+    // From outside tcplab's user namespace: join it as well (its owner may), keeping our uid.
+    return this.holder ? `nsenter -t ${this.holder.pid} -U -n --preserve-credentials` : `ip netns exec ${this.name}`;
   }
 
   /** Run a command inside the namespace and collect its output (never rejects on exit code). */
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
+      const [command, args] = this.enter(argv);
       const child = execFile(
-        'ip',
-        ['netns', 'exec', this.name, ...argv],
+        command,
+        args,
         { timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
         (error, stdout, stderr) => {
           if (error && typeof error.code !== 'number') {
@@ -146,7 +173,8 @@ export class Netns {
 
   runSync(argv: readonly string[]): string {
     try {
-      return execFileSync('ip', ['netns', 'exec', this.name, ...argv], { encoding: 'utf8', stdio: 'pipe' });
+      const [command, args] = this.enter(argv);
+      return execFileSync(command, args, { encoding: 'utf8', stdio: 'pipe' });
     } catch (err) {
       throw netnsError(`${argv.join(' ')} in ${this.name}`, err);
     }
@@ -154,7 +182,9 @@ export class Netns {
 
   /** Start a long-running command in the namespace; it is killed (by PID) on destroy(). */
   spawn(argv: readonly string[], options: SpawnOptions = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.name, ...argv], { stdio: 'pipe', ...options });
+    // It dies with us, even if we are SIGKILLed (PR_SET_PDEATHSIG survives the exec).
+    const [command, args] = this.enter(['setpriv', '--pdeathsig', 'KILL', ...argv]);
+    const child = spawn(command, args, { stdio: 'pipe', ...options });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
@@ -174,7 +204,13 @@ export class Netns {
       }
     }
     this.children.clear();
-    if (!this.keep) {
+    if (this.holder?.pid !== undefined) {
+      try {
+        process.kill(this.holder.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    } else if (!this.keep) {
       try {
         execFileSync('ip', ['netns', 'del', this.name], { stdio: 'pipe' });
       } catch {
@@ -182,6 +218,32 @@ export class Netns {
       }
     }
     live.delete(this.name);
+  }
+}
+
+/**
+ * A new network namespace held open by a process of ours (`unshare -n sleep`): returned once
+ * the process is inside it, i.e. once its /proc/PID/ns/net differs from ours.
+ */
+function holdNamespace(name: string): ChildProcess {
+  // The holder dies with us (PR_SET_PDEATHSIG survives the exec into sleep), even on SIGKILL.
+  const holder = spawn('unshare', ['-n', 'setpriv', '--pdeathsig', 'KILL', 'sleep', 'infinity'], { stdio: 'ignore' });
+  const ours = readlinkSync('/proc/self/ns/net');
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    let theirs: string | undefined;
+    try {
+      theirs = readlinkSync(`/proc/${holder.pid}/ns/net`);
+    } catch {
+      theirs = undefined;
+    }
+    if (theirs !== undefined && theirs !== ours) return holder;
+    if (Date.now() > deadline) {
+      if (holder.pid !== undefined) process.kill(holder.pid, 'SIGKILL');
+      throw new NetnsError(`cannot create network namespace ${name}: \`unshare -n\` did not start (is util-linux installed?)`, 'ERR_NETNS');
+    }
+    // A synchronous 5 ms pause: creating a namespace is synchronous everywhere else too.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   }
 }
 

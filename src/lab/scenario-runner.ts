@@ -6,10 +6,15 @@ import { formatPacket, IPPROTO_TCP, parsePacket } from '../wire/index.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { Endpoint } from '../tcp/outgoing-segment.js';
+import { ControlServer } from '../inspect/control-server.js';
 import { KernelPeer } from './kernel-peer.js';
 import { KernelWatch } from './kernel-watch.js';
-import { openLabHost, type LabHost } from './lab-host.js';
-import type { Check, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers } from './scenario.js';
+import { openLabHost, type LabHostOptions, type ScenarioHost } from './lab-host.js';
+import { openMemoryLabHost } from './memory-host.js';
+import type { Peer } from './peer-api.js';
+import { StackPeer } from './stack-peer.js';
+import type { Check, KernelStateSeen, ScenarioContext, ScenarioDefinition, ScenarioOptions, ScenarioResult, ScenarioTimers, TcplabStateChange } from './scenario.js';
+import { countdownText } from './countdown.js';
 import { Timeline } from './timeline.js';
 
 /** Linux's timers, and the shortened ones of --quick. */
@@ -32,22 +37,31 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
   const timers = scenarioTimers(options);
   const checks: Check[] = [];
   const ourStates = new Set<string>();
+  // Both ends' state changes, kept for the state diagram (src/lab/scenario-diagram.ts).
+  const stateChanges: TcplabStateChange[] = [];
+  const kernelChanges: KernelStateSeen[] = [];
+  const sinceStart = (): number => performance.now() - started;
   const stamp = (): string => `+${((performance.now() - started) / 1000).toFixed(3).padStart(7)}s`;
   const timeline = new Timeline(stamp, options.onLine);
+  const memory = options.link === 'memory';
+  // Over the in-memory link the other end is a second tcplab stack, and the timeline says so.
+  const them = memory ? 'peer' : 'kernel';
   const line = (text: string): void => timeline.add(text);
   const packetLine = (packet: Uint8Array, direction: 'in' | 'out'): void => {
     const parsed = parsePacket(packet);
     const tcp = parsed.ok && parsed.l4.protocol === IPPROTO_TCP ? parsed.l4 : undefined;
     const bulk = tcp !== undefined && (tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0;
-    timeline.packet(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ${formatPacket(parsed)}`, bulk, tcp?.payload.length ?? 0);
+    timeline.packet(`${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ${formatPacket(parsed)}`, bulk, tcp?.payload.length ?? 0);
   };
 
-  let host: LabHost | undefined;
-  let peer: KernelPeer | undefined;
+  let host: ScenarioHost | undefined;
+  let peer: Peer | undefined;
   let kernel: KernelWatch | undefined;
   let error: string | undefined;
+  let statusTimer: ReturnType<typeof setInterval> | undefined;
+  let control: ControlServer | undefined;
   try {
-    host = openLabHost({
+    const hostOptions: LabHostOptions = {
       pcap: options.pcap,
       pcapSnapLength: def.captureSnapLength,
       // Packet control for the scenarios that lose or delay one segment on purpose.
@@ -57,12 +71,13 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
           const action = rule.action;
           // Recording a packet as it passes changes nothing on the wire.
           if (action.kind === 'record') return;
-          const what = action.kind === 'drop' ? '✂ dropped' : action.kind === 'delay' ? `⧗ delayed ${action.ms} ms` : '⧉ duplicated';
-          line(`${what} (${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'})  ${formatPacket(parsePacket(packet))}`);
+          const what = action.kind === 'drop' ? '✂ dropped' : action.kind === 'delay' ? `⧗ delayed ${action.ms} ms` : action.kind === 'hold' ? '⏸ held back' : '⧉ duplicated';
+          line(`${what} (${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`})  ${formatPacket(parsePacket(packet))}`);
         },
+        onReleased: (packet, direction) => line(`▶ released (${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`})  ${formatPacket(parsePacket(packet))}`),
         onInjected: (packet, direction) => {
           const parsed = parsePacket(packet);
-          timeline.packet(`${direction === 'out' ? 'tcplab → kernel' : 'kernel → tcplab'}  ↯ injected  ${formatPacket(parsed)}`, false, 0);
+          timeline.packet(`${direction === 'out' ? `tcplab → ${them}` : `${them} → tcplab`}  ↯ injected  ${formatPacket(parsed)}`, false, 0);
         },
       },
       onPacket: packetLine,
@@ -71,15 +86,37 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
         events: (event: TcpEvent, local: Endpoint, remote: Endpoint) => {
           if (event.type !== 'state') return;
           ourStates.add(event.to);
+          stateChanges.push({ ...event, local: endpointText(local), remote: endpointText(remote), t: sinceStart() });
           line(`tcplab  ${endpointText(local)} ⇄ ${endpointText(remote)}  ${event.from} → ${event.to} (${event.cause})`);
         },
         ...(def.stack?.(timers) ?? {}),
       },
-    });
+    };
+    const onKernelChange = (c: { local: string; peer: string; from: string | undefined; to: string; row: { timer?: { name: string; time: string; count: number } } }): void => {
+      kernelChanges.push({ local: c.local, peer: c.peer, from: c.from, to: c.to, t: sinceStart() });
+      line(`${them}  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`);
+    };
+    if (memory) {
+      // The peer runs with the scenario's timers, as the kernel does through its sysctls.
+      const m = openMemoryLabHost(hostOptions, { msl: timers.msl, tcpFinTimeout: timers.tcpFinTimeout, tcpSynRetries: timers.tcpSynRetries });
+      host = m;
+      const stackPeer = new StackPeer(m.peerNet);
+      peer = stackPeer;
+      kernel = new KernelWatch(stackPeer.rows(), def.ports, onKernelChange);
+    } else {
+      const h = openLabHost(hostOptions);
+      host = h;
+      for (const sysctl of def.sysctls?.(timers) ?? []) await h.ns.run(['sysctl', '-qw', sysctl]);
+      peer = await KernelPeer.start(h.ns);
+      kernel = new KernelWatch(h.ns, def.ports, onKernelChange);
+    }
     const h = host;
-    for (const sysctl of def.sysctls?.(timers) ?? []) await h.ns.run(['sysctl', '-qw', sysctl]);
-    peer = await KernelPeer.start(h.ns);
-    kernel = new KernelWatch(h.ns, def.ports, (c) => line(`kernel  ${c.local} ⇄ ${c.peer}  ${c.from ?? '·'} → ${c.to}${c.row.timer ? `  timer:(${c.row.timer.name},${c.row.timer.time},${c.row.timer.count})` : ''}`));
+    if (options.onStatus) {
+      const onStatus = options.onStatus;
+      statusTimer = setInterval(() => onStatus(countdownText(h.net.stack.tcp.sockets(h.net.now()), h.net.now())), 250);
+    }
+    // `tcplab ss`, `nstat` and `trace` from another terminal reach the scenario's stack.
+    control = await ControlServer.start({ name: options.controlName ?? 'scenario', stack: h.net.stack, now: () => h.net.now() }).catch(() => undefined);
     kernel.start();
     const k = kernel;
     const ctx: ScenarioContext = {
@@ -111,25 +148,32 @@ export async function runScenario(def: ScenarioDefinition, options: ScenarioOpti
     checks.push({ what: `${def.name} ran to its end`, ok: false, detail: error });
     line(`FAIL  ${error}`);
   } finally {
+    clearInterval(statusTimer);
+    await control?.close();
     await kernel?.stop();
     await peer?.stop();
     host?.close();
     timeline.flush();
   }
   const kernelStates = kernel ? [...kernel.statesSeen()] : [];
+  const kernelSocketsAtEnd = kernel ? kernel.rows.map((r) => `${r.local} ${r.peer}`) : [];
   for (const state of def.expect.tcplab) {
     checks.push({ what: `tcplab reached ${state}`, ok: ourStates.has(state), detail: ourStates.has(state) ? 'seen in its state changes' : `only ${[...ourStates].join(', ') || 'nothing'}` });
   }
   for (const state of def.expect.kernel) {
     const seen = kernelStates.includes(state);
-    checks.push({ what: `the kernel reached ${state}`, ok: seen, detail: seen ? 'seen in ss -tan' : `ss showed ${kernelStates.join(', ') || 'nothing'}` });
+    checks.push({ what: `the ${them} reached ${state}`, ok: seen, detail: seen ? 'seen in ss -tan' : `ss showed ${kernelStates.join(', ') || 'nothing'}` });
   }
   return {
     name: def.name,
+    link: memory ? 'memory' : 'tun',
     ok: checks.every((c) => c.ok),
     checks,
     tcplabStates: [...ourStates],
     kernelStates,
+    stateChanges,
+    kernelChanges,
+    kernelSocketsAtEnd,
     timeline: timeline.lines,
     packets: timeline.packets,
     capture: options.pcap,

@@ -51,9 +51,10 @@ export interface PacketMatch {
   where?: (packet: Packet) => boolean;
 }
 
-/** drop it; delay it; send extra copies; or let it through and keep a copy (`record`), to be
- *  sent again later with `inject` (an old duplicate that turns up long after). */
-export type RuleAction = { kind: 'drop' } | { kind: 'delay'; ms: number } | { kind: 'duplicate'; copies?: number } | { kind: 'record' };
+/** drop it; delay it; send extra copies; let it through and keep a copy (`record`), to be
+ *  sent again later with `inject` (an old duplicate that turns up long after); or hold it back
+ *  until the rule's `release()` (two segments made to cross, whatever the timing). */
+export type RuleAction = { kind: 'drop' } | { kind: 'delay'; ms: number } | { kind: 'duplicate'; copies?: number } | { kind: 'record' } | { kind: 'hold' };
 
 export interface PacketRule {
   direction: Direction | 'both';
@@ -72,6 +73,11 @@ export interface RuleHandle {
   readonly applied: number;
   /** Copies of the packets a `record` rule let through, oldest first. */
   readonly recorded: readonly Uint8Array[];
+  /** Packets a `hold` rule is holding back. */
+  readonly holding: number;
+  /** Let the held packets go on, in the order they came (past any impairment); returns how
+   *  many. The rule keeps acting on later packets until removed. */
+  release(): number;
   remove(): void;
 }
 
@@ -84,6 +90,7 @@ export interface FaultStats {
   delayed: number;
   rateDropped: number;
   ruleDropped: number;
+  ruleHeld: number;
 }
 
 export interface FaultLinkOptions {
@@ -99,14 +106,28 @@ export interface FaultLinkOptions {
   onRuleApplied?: (rule: PacketRule, packet: Uint8Array, direction: Direction) => void;
   /** Called for each packet put on the wire by inject(). */
   onInjected?: (packet: Uint8Array, direction: Direction) => void;
+  /** Called for each packet a `hold` rule lets go. */
+  onReleased?: (packet: Uint8Array, direction: Direction) => void;
 }
 
 class Rule implements RuleHandle {
   matched = 0;
   applied = 0;
   readonly recorded: Uint8Array[] = [];
+  readonly held: { direction: Direction; bytes: Uint8Array }[] = [];
   removed = false;
-  constructor(readonly rule: PacketRule) {}
+  constructor(
+    readonly rule: PacketRule,
+    private readonly deliverHeld: (direction: Direction, bytes: Uint8Array) => void,
+  ) {}
+  get holding(): number {
+    return this.held.length;
+  }
+  release(): number {
+    const packets = this.held.splice(0);
+    for (const p of packets) this.deliverHeld(p.direction, p.bytes);
+    return packets.length;
+  }
   remove(): void {
     this.removed = true;
   }
@@ -121,7 +142,7 @@ class SingleBatch implements PacketBatch {
 }
 
 function emptyStats(): FaultStats {
-  return { passed: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, delayed: 0, rateDropped: 0, ruleDropped: 0 };
+  return { passed: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, delayed: 0, rateDropped: 0, ruleDropped: 0, ruleHeld: 0 };
 }
 
 export class FaultLink implements Link {
@@ -133,6 +154,7 @@ export class FaultLink implements Link {
   private readonly now: () => number;
   private readonly onRuleApplied: FaultLinkOptions['onRuleApplied'];
   private readonly onInjected: FaultLinkOptions['onInjected'];
+  private readonly onReleased: FaultLinkOptions['onReleased'];
   private handler: ((batch: PacketBatch) => void) | undefined;
   private readonly held: Record<Direction, Uint8Array | undefined> = { in: undefined, out: undefined };
   private readonly busyUntil: Record<Direction, number> = { in: 0, out: 0 };
@@ -149,6 +171,7 @@ export class FaultLink implements Link {
     this.now = options.now ?? (() => performance.now());
     this.onRuleApplied = options.onRuleApplied;
     this.onInjected = options.onInjected;
+    this.onReleased = options.onReleased;
   }
 
   get mtu(): number {
@@ -161,7 +184,11 @@ export class FaultLink implements Link {
   }
 
   addRule(rule: PacketRule): RuleHandle {
-    const handle = new Rule(rule);
+    const handle = new Rule(rule, (direction, bytes) => {
+      if (this.closed) return;
+      this.onReleased?.(bytes, direction);
+      this.deliver(direction, bytes);
+    });
     this.rules.push(handle);
     return handle;
   }
@@ -203,6 +230,11 @@ export class FaultLink implements Link {
       const action = rule.rule.action;
       if (action.kind === 'drop') {
         stats.ruleDropped++;
+        return;
+      }
+      if (action.kind === 'hold') {
+        stats.ruleHeld++;
+        rule.held.push({ direction, bytes: packet.slice() });
         return;
       }
       if (action.kind === 'delay') extraDelay = action.ms;

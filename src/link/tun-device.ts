@@ -45,8 +45,10 @@ export interface TunOptions {
   netns?: string;
   /** 68..65535 (IPv6 addresses need at least 1280). Default 1500. */
   mtu?: number;
-  /** Length of the device's transmit queue (kernel → us), 1..1048576. Default 5000. */
-  txQueueLen?: number;
+  /** Length of the device's transmit queue (kernel → us), 1..1048576. Default 5000. `null`
+   *  leaves the kernel's (500): the ioctl needs CAP_NET_ADMIN in the initial user namespace,
+   *  so inside a user namespace the caller sets it over netlink instead (`ip link set`). */
+  txQueueLen?: number | null;
   /** Addresses in CIDR form, e.g. '10.7.0.1/24', 'fd00:7::1/64'. Default none. */
   addresses?: readonly string[];
   /** Bring the link up. Default true. */
@@ -224,7 +226,7 @@ function validate(opts: unknown): NativeOptions & { given: { netns?: string; add
   const name = o.name === undefined ? DEFAULTS.name : checkName(o.name);
   const netns = o.netns === undefined ? '' : checkNetns(o.netns);
   const mtu = o.mtu === undefined ? DEFAULTS.mtu : checkInt('options.mtu', o.mtu, 68, 65535);
-  const txQueueLen = o.txQueueLen === undefined ? DEFAULTS.txQueueLen : checkInt('options.txQueueLen', o.txQueueLen, 1, MAX_TX_QUEUE_LEN);
+  const txQueueLen = o.txQueueLen === undefined ? DEFAULTS.txQueueLen : o.txQueueLen === null ? -1 : checkInt('options.txQueueLen', o.txQueueLen, 1, MAX_TX_QUEUE_LEN);
   const up = o.up === undefined ? DEFAULTS.up : checkBool('options.up', o.up);
   const batchPackets = o.batchPackets === undefined ? DEFAULTS.batchPackets : checkInt('options.batchPackets', o.batchPackets, 1, MAX_BATCH_PACKETS);
   const vnetHdr = o.vnetHdr === undefined ? false : checkBool('options.vnetHdr', o.vnetHdr);

@@ -22,6 +22,17 @@ export const HINTS: Record<string, string> = {
   ECONNRESET: 'the peer reset the connection',
   ETIMEDOUT: 'the peer stopped answering: retransmissions gave up',
   EPIPE: 'the connection cannot send any more: it was shut down or reset',
+  // From ICMP errors: at once during connect, or instead of ETIMEDOUT when the retransmissions
+  // give up after one (Linux sk_err_soft).
+  ENETUNREACH: 'an ICMP error said the network is unreachable',
+  EHOSTUNREACH: 'an ICMP error said the host is unreachable (or the time to live of our packets ran out)',
+  EHOSTDOWN: 'an ICMP error said the host is unknown',
+  ENONET: 'an ICMP error said the host is isolated',
+  ENOPROTOOPT: 'an ICMP error said the host does not speak TCP (protocol unreachable)',
+  EOPNOTSUPP: 'an ICMP error said source routing failed',
+  EACCES: 'an ICMPv6 error said the destination is administratively prohibited',
+  EPROTO: 'an ICMP parameter problem: a router rejected a header field',
+  EMSGSIZE: 'an ICMP error said the packets are too big for the path',
 };
 
 /** A TypeError/RangeError with Node's ERR_* code, for API misuse. */

@@ -95,9 +95,10 @@ export class Socket extends Duplex {
     return this.#ep ? (ipFamily(this.#ep.remote.address) === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
 
-  /** The engine's connection state, in RFC 9293's words ('ESTABLISHED', 'CLOSE-WAIT'...). */
+  /** The connection's state, in RFC 9293's words ('ESTABLISHED', 'CLOSE-WAIT'...): TIME-WAIT
+   *  while the stack's TIME-WAIT entry lasts, then CLOSED. */
   get tcpState(): string {
-    return this.#ep?.connection.stateName ?? 'CLOSED';
+    return this.#ep?.stateName ?? 'CLOSED';
   }
 
   /** @internal The stack's endpoint (the inspect layer and the lab read it). */
@@ -200,7 +201,8 @@ export class Socket extends Duplex {
    *  connection is destroyed with ERR_SOCKET_CLOSED, as net.Socket's. */
   resetAndDestroy(): this {
     if (!this.#ep) return this.destroy(nodeError('ERR_SOCKET_CLOSED', 'Socket is closed'));
-    if (this.#ep) {
+    // In TIME-WAIT the connection is the stack's entry now, no longer the socket's to abort.
+    if (this.#ep.timeWait === undefined) {
       this.#ep.connection.abort(this.#net.now());
       this.#net.afterUserCall(this.#ep);
     }
@@ -245,9 +247,13 @@ export class Socket extends Duplex {
     this.pull();
     if (c.stateName === 'CLOSED' && c.error !== undefined) {
       const target = this.#connectTarget;
-      const syscall = target && c.error === 'ECONNREFUSED' ? 'connect' : c.error === 'EPIPE' ? 'write' : 'read';
+      // A connect that never completed fails in `connect` (RST or an ICMP error, as Node says).
+      const syscall = target && (c.error === 'ECONNREFUSED' || this.#connecting) ? 'connect' : c.error === 'EPIPE' ? 'write' : 'read';
       const err = systemError(c.error, syscall, target?.host ?? this.remoteAddress, target?.port ?? this.remotePort, HINTS[c.error]);
-      this.destroy(err);
+      // Done reading (EOF) and writing: nothing is pending that the error could fail, so Node
+      // on Linux would never report it (a RST in LAST-ACK); SO_ERROR still has it.
+      const idle = this.#pushedEnd && this.writableFinished;
+      this.destroy(idle ? undefined : err);
     }
   }
 
@@ -324,7 +330,7 @@ export class Socket extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     const ep = this.#ep;
-    if (ep && ep.connection.stateName !== 'CLOSED') {
+    if (ep && ep.timeWait === undefined && ep.connection.stateName !== 'CLOSED') {
       // close(2): FIN after queued data (RST when unread data remains, as Linux does).
       ep.connection.close(this.#net.now());
       this.#net.afterUserCall(ep);

@@ -6,7 +6,8 @@
 // ephemeral port, and accepted connections, which share their listener's port: Linux's
 // __inet_inherit_port), and by TIME-WAIT entries, which stay in the bind bucket until they end.
 // The last are counted per (address, SO_REUSEADDR) rather than kept one by one, so a million
-// TIME-WAIT entries cost the bind table a few map entries.
+// TIME-WAIT entries cost the bind table a few bytes per port (a bucket and a count, no set of
+// bindings until a socket binds it).
 //
 // The conflict rule (inet_bind_conflict, for two sockets whose addresses overlap):
 //   both have SO_REUSEADDR and the other is not listening  → no conflict for bind()/listen()
@@ -21,7 +22,7 @@
 // and a dual-stack IPv6 wildcard socket ([::] without IPV6_V6ONLY, Linux's bindv6only = 0
 // default) overlap on every IPv4 address; a v6only wildcard overlaps IPv6 only; an IPv4-mapped
 // IPv6 address (::ffff:a.b.c.d) is treated as the IPv4 address it maps.
-import { formatIpAddress, ipEquals, ipKey, ipv4FromMappedAddress, type IpAddress, type Ipv6Address } from '../wire/address.js';
+import { formatIpAddress, ipEquals, ipv4FromMappedAddress, type IpAddress, type Ipv6Address } from '../wire/address.js';
 import type { EphemeralPorts } from './ephemeral-ports.js';
 
 export interface BindRequest {
@@ -81,15 +82,19 @@ export class Binding {
 
 /** The TIME-WAIT entries on one local address of a port, by SO_REUSEADDR flag. */
 interface TimeWaitGroup {
-  readonly binding: Binding;
+  readonly address: IpAddress;
   withReuse: number;
   withoutReuse: number;
 }
 
+const NO_BINDINGS: ReadonlySet<Binding> = new Set();
+
 /** inet_bind_bucket: everything holding one port. */
 class PortBucket {
-  readonly bindings = new Set<Binding>();
-  readonly timeWait = new Map<number | string, TimeWaitGroup>();
+  /** Made with the first binding: a port held by TIME-WAIT entries alone needs no set. */
+  private own: Set<Binding> | undefined;
+  /** One group per local address (a host has few, usually one): made with the first. */
+  timeWait: TimeWaitGroup[] | undefined;
   timeWaitCount = 0;
   /**
    * tb->fastreuse: 1 or 0 when the bucket was created by bind() (with or without SO_REUSEADDR;
@@ -97,6 +102,23 @@ class PortBucket {
    * connect() skips ports whose bucket is ≥ 0: those belong to servers.
    */
   fastreuse: -1 | 0 | 1 = -1;
+
+  get bindings(): ReadonlySet<Binding> {
+    return this.own ?? NO_BINDINGS;
+  }
+
+  add(binding: Binding): void {
+    (this.own ??= new Set()).add(binding);
+  }
+
+  delete(binding: Binding): boolean {
+    return this.own?.delete(binding) ?? false;
+  }
+
+  timeWaitGroup(address: IpAddress): TimeWaitGroup | undefined {
+    for (const group of this.timeWait ?? []) if (ipEquals(group.address, address)) return group;
+    return undefined;
+  }
 
   get empty(): boolean {
     return this.bindings.size === 0 && this.timeWaitCount === 0;
@@ -170,25 +192,25 @@ export class BindTable {
    */
   addConnection(address: IpAddress, port: number, reuseAddress: boolean): Binding {
     const binding = new Binding({ address, port, reuseAddress }, port, 'connected');
-    this.bucket(port, -1).bindings.add(binding);
+    this.bucket(port, -1).add(binding);
     return binding;
   }
 
   /** The socket closed (or its binding moved to TIME-WAIT through `addTimeWait`). */
   release(binding: Binding): void {
     const bucket = this.buckets.get(binding.port);
-    if (!bucket || !bucket.bindings.delete(binding)) return;
+    if (!bucket || !bucket.delete(binding)) return;
     if (bucket.empty) this.buckets.delete(binding.port);
   }
 
   /** A connection entered TIME-WAIT: it keeps holding the port (with its SO_REUSEADDR flag). */
   addTimeWait(address: IpAddress, port: number, reuseAddress: boolean): void {
     const bucket = this.bucket(port, -1);
-    const key = ipKey(address);
-    let group = bucket.timeWait.get(key);
+    let group = bucket.timeWaitGroup(address);
     if (!group) {
-      group = { binding: new Binding({ address, port }, port, 'connected'), withReuse: 0, withoutReuse: 0 };
-      bucket.timeWait.set(key, group);
+      group = { address, withReuse: 0, withoutReuse: 0 };
+      if (bucket.timeWait) bucket.timeWait.push(group);
+      else bucket.timeWait = [group];
     }
     if (reuseAddress) group.withReuse++;
     else group.withoutReuse++;
@@ -198,13 +220,16 @@ export class BindTable {
   /** A TIME-WAIT entry ended (expired, killed by RST, or reused by a new connection). */
   removeTimeWait(address: IpAddress, port: number, reuseAddress: boolean): void {
     const bucket = this.buckets.get(port);
-    const group = bucket?.timeWait.get(ipKey(address));
+    const group = bucket?.timeWaitGroup(address);
     if (!bucket || !group) return;
     if (reuseAddress ? group.withReuse === 0 : group.withoutReuse === 0) return;
     if (reuseAddress) group.withReuse--;
     else group.withoutReuse--;
     bucket.timeWaitCount--;
-    if (group.withReuse + group.withoutReuse === 0) bucket.timeWait.delete(ipKey(address));
+    if (group.withReuse + group.withoutReuse === 0) {
+      const rest = bucket.timeWait!.filter((g) => g !== group);
+      bucket.timeWait = rest.length > 0 ? rest : undefined;
+    }
     if (bucket.empty) this.buckets.delete(port);
   }
 
@@ -248,13 +273,13 @@ export class BindTable {
   private addExplicit(binding: Binding): void {
     const existing = this.buckets.get(binding.port);
     if (!existing || existing.empty) {
-      this.bucket(binding.port, binding.reuseAddress ? 1 : 0).bindings.add(binding);
+      this.bucket(binding.port, binding.reuseAddress ? 1 : 0).add(binding);
       return;
     }
     // inet_csk_update_fastreuse on a bucket with owners: only a binding without SO_REUSEADDR
     // changes it (to 0); a connect()-created bucket with SO_REUSEADDR joiners stays −1.
     if (!binding.reuseAddress) existing.fastreuse = 0;
-    existing.bindings.add(binding);
+    existing.add(binding);
   }
 
   private bucket(port: number, fastreuse: -1 | 0 | 1): PortBucket {
@@ -279,8 +304,9 @@ export class BindTable {
           : 'set reuseAddress (SO_REUSEADDR) on both sockets, close the other one, or pick another port';
       return `port ${binding.port} is in use by ${what} on ${describe(other)}: ${hint}`;
     }
-    for (const group of bucket.timeWait.values()) {
-      if (!overlap(binding, group.binding)) continue;
+    for (const group of bucket.timeWait ?? []) {
+      const held = new Binding({ address: group.address, port: binding.port }, binding.port, 'connected');
+      if (!overlap(binding, held)) continue;
       const blocking = group.withoutReuse > 0 || conflicts(binding.reuseAddress, true, 'time-wait', relax);
       if (!blocking) continue;
       const n = group.withReuse + group.withoutReuse;
@@ -288,7 +314,7 @@ export class BindTable {
         binding.reuseAddress && group.withoutReuse > 0
           ? 'those connections were made without reuseAddress (SO_REUSEADDR), so it must be set on the old socket too; or wait for TIME-WAIT to end'
           : 'set reuseAddress (SO_REUSEADDR), or wait for TIME-WAIT to end';
-      return `port ${binding.port} is held by ${n} connection${n === 1 ? '' : 's'} in TIME-WAIT on ${describe(group.binding)}: ${hint}`;
+      return `port ${binding.port} is held by ${n} connection${n === 1 ? '' : 's'} in TIME-WAIT on ${describe(held)}: ${hint}`;
     }
     return undefined;
   }

@@ -3,16 +3,49 @@
 // last call, as `nstat` does.
 import { PARSE_FAILURES, WIRE_LAYERS, type ParseFailure, type WireLayer } from '../wire/parse-failure.js';
 
-/** Counters with a Linux MIB name (/proc/net/snmp, /proc/net/netstat). */
+/**
+ * Counters with a Linux MIB name (/proc/net/snmp, /proc/net/snmp6, /proc/net/netstat), in the
+ * order `nstat` prints them: snmp (Ip, Icmp, Tcp, Udp), then snmp6 (Ip6, Icmp6), then netstat
+ * (TcpExt, IpExt).
+ */
 export const LINUX_COUNTERS = [
   'IpInReceives',
   'IpInHdrErrors',
   'IpInAddrErrors',
   'IpInUnknownProtos',
-  'IpInTruncatedPkts',
   'IpInDelivers',
   'IpOutRequests',
   'IpReasmReqds',
+  'IcmpInMsgs',
+  'IcmpInErrors',
+  'IcmpInCsumErrors',
+  'IcmpInDestUnreachs',
+  'IcmpInTimeExcds',
+  'IcmpInParmProbs',
+  'IcmpInSrcQuenchs',
+  'IcmpInRedirects',
+  'IcmpInEchos',
+  'IcmpInEchoReps',
+  'IcmpOutMsgs',
+  'IcmpOutRateLimitGlobal',
+  'IcmpOutRateLimitHost',
+  'IcmpOutDestUnreachs',
+  'IcmpOutEchoReps',
+  'TcpActiveOpens',
+  'TcpPassiveOpens',
+  'TcpAttemptFails',
+  'TcpEstabResets',
+  'TcpCurrEstab',
+  'TcpInSegs',
+  'TcpOutSegs',
+  'TcpRetransSegs',
+  'TcpInErrs',
+  'TcpOutRsts',
+  'TcpInCsumErrors',
+  'UdpInDatagrams',
+  'UdpNoPorts',
+  'UdpInErrors',
+  'UdpInCsumErrors',
   'Ip6InReceives',
   'Ip6InHdrErrors',
   'Ip6InAddrErrors',
@@ -21,52 +54,55 @@ export const LINUX_COUNTERS = [
   'Ip6InDelivers',
   'Ip6OutRequests',
   'Ip6ReasmReqds',
-  'IcmpInMsgs',
-  'IcmpInErrors',
-  'IcmpInCsumErrors',
-  'IcmpInEchos',
-  'IcmpOutMsgs',
-  'IcmpOutEchoReps',
   'Icmp6InMsgs',
   'Icmp6InErrors',
-  'Icmp6InCsumErrors',
-  'Icmp6InEchos',
   'Icmp6OutMsgs',
+  'Icmp6InCsumErrors',
+  'Icmp6OutRateLimitHost',
+  'Icmp6InDestUnreachs',
+  'Icmp6InPktTooBigs',
+  'Icmp6InTimeExcds',
+  'Icmp6InParmProblems',
+  'Icmp6InEchos',
+  'Icmp6InEchoReplies',
+  'Icmp6OutDestUnreachs',
   'Icmp6OutEchoReplies',
-  'TcpActiveOpens',
-  'TcpPassiveOpens',
-  'TcpAttemptFails',
-  'TcpEstabResets',
-  'TcpCurrEstab',
-  'TcpInSegs',
-  'TcpOutSegs',
-  'TcpInErrs',
-  'TcpInCsumErrors',
-  'TcpRetransSegs',
-  'TcpOutRsts',
-  'TcpExtListenOverflows',
-  'TcpExtListenDrops',
-  'TcpExtTCPReqQFullDrop',
+  'TcpExtSyncookiesSent',
+  'TcpExtSyncookiesRecv',
+  'TcpExtSyncookiesFailed',
+  'TcpExtOutOfWindowIcmps',
   'TcpExtTW',
   'TcpExtTWRecycled',
-  'TcpExtTCPChallengeACK',
-  'TcpExtTCPSynRetrans',
-  'TcpExtTCPAbortOnClose',
-  'TcpExtTCPAbortOnData',
-  'TcpExtTCPAbortOnTimeout',
+  'TcpExtTWKilled',
   'TcpExtPAWSEstab',
+  'TcpExtDelayedACKs',
+  'TcpExtListenOverflows',
+  'TcpExtListenDrops',
+  'TcpExtTCPLossProbes',
   'TcpExtTCPTimeouts',
   'TcpExtTCPFastRetrans',
-  'TcpExtTCPLossProbes',
   'TcpExtTCPSACKReorder',
   'TcpExtTCPLostRetransmit',
   'TcpExtTCPDSACKUndo',
   'TcpExtTCPFullUndo',
-  'TcpExtDelayedACKs',
-  'UdpInDatagrams',
-  'UdpNoPorts',
-  'UdpInErrors',
-  'UdpInCsumErrors',
+  'TcpExtTCPAbortOnData',
+  'TcpExtTCPAbortOnClose',
+  'TcpExtTCPAbortOnTimeout',
+  'TcpExtTCPReqQFullDoCookies',
+  'TcpExtTCPReqQFullDrop',
+  'TcpExtTCPChallengeACK',
+  'TcpExtTCPSynRetrans',
+  'TcpExtTCPTimeWaitOverflow',
+  'TcpExtTCPACKSkippedSeq',
+  'TcpExtTCPACKSkippedTimeWait',
+  'TcpExtTCPACKSkippedChallenge',
+  'TcpExtTCPWinProbe',
+  'TcpExtTCPKeepAlive',
+  'TcpExtTCPZeroWindowDrop',
+  // Linux 6.16+: PAWS rejections in TIME-WAIT (before, they counted as PAWSEstab).
+  'TcpExtPAWSTimewait',
+  // IPv4's truncated packets are counted in /proc/net/netstat's IpExt line, not in snmp's Ip.
+  'IpExtInTruncatedPkts',
 ] as const;
 
 export type LinuxCounter = (typeof LINUX_COUNTERS)[number];
@@ -85,13 +121,18 @@ export function dropCounterName(layer: WireLayer, reason: ParseFailure): DropCou
   return `TcplabDrop${LAYER_NAMES[layer]}${words.join('')}`;
 }
 
-/** Every drop counter name, in a stable order. */
-export const DROP_COUNTERS: readonly DropCounter[] = WIRE_LAYERS.flatMap((layer) => PARSE_FAILURES.map((reason) => dropCounterName(layer, reason)));
+/** Segments the TCP engine dropped for a reason Linux has no MIB counter for (RFC 9293
+ *  §3.10.7.4's checks; Linux names them only as SKB_DROP_REASON_* in its drop monitor). */
+export const ENGINE_DROP_COUNTERS = ['TcplabDropTcpOutOfWindow', 'TcplabDropTcpBadAck', 'TcplabDropTcpNoAck'] as const satisfies readonly DropCounter[];
+
+/** Every drop counter name, in a stable order: the parsers' (layer by layer), then the engine's. */
+export const DROP_COUNTERS: readonly DropCounter[] = [...WIRE_LAYERS.flatMap((layer) => PARSE_FAILURES.map((reason) => dropCounterName(layer, reason))), ...ENGINE_DROP_COUNTERS];
 
 export class Counters {
   private readonly values = new Map<string, number>();
   private lastRead = new Map<string, number>();
   private readonly sources: (() => Partial<Record<CounterName, number>>)[] = [];
+  private incremented: ((name: CounterName) => void) | undefined;
 
   constructor(names: readonly string[] = [...LINUX_COUNTERS, ...DROP_COUNTERS]) {
     for (const name of names) this.values.set(name, 0);
@@ -99,6 +140,13 @@ export class Counters {
 
   inc(name: CounterName, by = 1): void {
     this.values.set(name, (this.values.get(name) ?? 0) + by);
+    if (this.incremented !== undefined) this.incremented(name);
+  }
+
+  /** Tell `listener` of every inc() as it happens (the stack turns drop counters into trace
+   *  events this way). One listener; a second call replaces the first. */
+  onIncrement(listener: ((name: CounterName) => void) | undefined): void {
+    this.incremented = listener;
   }
 
   /** Counters kept elsewhere (each connection's engine) and added in when read. */

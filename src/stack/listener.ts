@@ -1,6 +1,7 @@
 // A listening socket with Linux's two queues: the SYN queue of half-open connections
 // (SYN-RECEIVED, their SYN-ACKs retransmitted by the engine) and the accept queue of
-// established connections the application has not accepted yet.
+// established connections the application has not accepted yet. Connections made from SYN
+// cookies never sit in the SYN queue: they go straight to the accept queue.
 import type { IpAddress } from '../wire/address.js';
 import type { TcpEndpoint } from './tcp-endpoint.js';
 
@@ -19,6 +20,8 @@ export class Listener {
   readonly synQueue = new Set<TcpEndpoint>();
   readonly acceptQueue: TcpEndpoint[] = [];
   closed = false;
+  /** When the listener last answered a SYN with a cookie (Linux tcp_synq_overflow). */
+  lastSynCookieAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: { address: IpAddress | undefined; family: 4 | 6; port: number; backlog: number; somaxconn: number; reuseAddress?: boolean }) {
     this.address = options.address;
@@ -43,6 +46,14 @@ export class Listener {
    */
   synQueueFull(): boolean {
     return this.synQueue.size >= Math.max(1, this.backlog);
+  }
+
+  /**
+   * Linux tcp_synq_no_recent_overflow: no cookie went out in the last TCP_SYNCOOKIE_VALID
+   * (two cookie periods), so an ACK to the listener cannot be a cookie's and is not checked.
+   */
+  noRecentSynCookie(now: number, validFor: number): boolean {
+    return now - this.lastSynCookieAt > validFor;
   }
 
   /** The oldest established connection waiting, removed from the queue. */

@@ -28,6 +28,14 @@ export interface ConnectionInfo {
   readonly bytesAcked: number;
   readonly bytesReceived: number;
   readonly retransSegs: number;
+  /** Options the handshake agreed (ss -i -o: ts sack wscale:snd,rcv advmss). */
+  readonly timestamps?: boolean;
+  readonly sack?: boolean;
+  readonly wscale?: readonly [number, number];
+  readonly advmss?: number;
+  readonly bytesSent?: number;
+  readonly segsOut?: number;
+  readonly segsIn?: number;
 }
 
 export interface SocketRow {

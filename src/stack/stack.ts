@@ -5,25 +5,42 @@
 // Today it answers ICMP echo on its addresses, resets TCP segments (no TCP socket exists
 // yet: the engine is the next layer to arrive), answers UDP with ICMP port unreachable,
 // and counts every packet it drops under a Linux or tcplab counter.
-import { ipEquals, parseIpAddress, type IpAddress } from '../wire/address.js';
+import { copyIpAddress, ipEquals, parseIpAddress, type IpAddress } from '../wire/address.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ip-protocol.js';
-import { ICMP_ECHO_REQUEST, ICMP_PORT_UNREACHABLE, buildIcmpv4DestinationUnreachable } from '../wire/icmpv4.js';
-import { ICMPV6_ECHO_REQUEST, ICMPV6_PORT_UNREACHABLE, buildIcmpv6DestinationUnreachable } from '../wire/icmpv6.js';
+import { ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_PORT_UNREACHABLE, buildIcmpv4DestinationUnreachable } from '../wire/icmpv4.js';
+import { ICMPV6_DEST_UNREACHABLE, ICMPV6_ECHO_REQUEST, ICMPV6_PORT_UNREACHABLE, buildIcmpv6DestinationUnreachable } from '../wire/icmpv6.js';
 import { parsePacket, type IpHeader } from '../wire/packet.js';
+import { TCP_FIN, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { Counters, dropCounterName, type CounterName } from './counters.js';
 import { echoReply } from './icmp-echo.js';
+import { IcmpErrorInput } from './icmp-errors.js';
+import { IcmpRateLimiter, type IcmpRateLimitOptions } from './icmp-rate-limit.js';
+import { PmtuCache, type PmtuCacheOptions } from './pmtu-cache.js';
 import { ipPacket } from './ip-output.js';
 import type { TcpCounters } from '../tcp/counters.js';
+import type { DropReason } from '../tcp/events.js';
+import type { Endpoint } from '../tcp/outgoing-segment.js';
+import { EventRing } from './event-ring.js';
 import type { Listener } from './listener.js';
 import type { TcpEndpoint } from './tcp-endpoint.js';
 import { TcpLayer, type TcpLayerOptions } from './tcp-layer.js';
 
-export interface StackOptions extends TcpLayerOptions {
+export interface StackOptions extends TcpLayerOptions, IcmpRateLimitOptions, PmtuCacheOptions {
   /** The stack's own addresses, e.g. ['10.77.0.2', 'fd00:77::2']. */
   addresses: readonly string[];
   /** The link's MTU: MSS = MTU − 40 (IPv4) or − 60 (IPv6). Default 1500. */
   mtu?: number;
+  /** How many recent events `stack.events` keeps (`tcplab trace`); default 4096; 0 turns the
+   *  trace off (for benchmarks: building and keeping events costs a few percent of throughput). */
+  eventRingCapacity?: number;
 }
+
+/** Counters the TCP layer increments when it drops a packet, and the trace's word for why. */
+const TCP_LAYER_DROPS: Partial<Record<CounterName, DropReason>> = {
+  TcpExtListenOverflows: 'accept-queue-full',
+  TcpExtTCPReqQFullDrop: 'syn-queue-full',
+  TcpExtSyncookiesFailed: 'bad-syn-cookie',
+};
 
 /** The engines' counters under the Linux MIB names they correspond to. */
 function linuxTcpCounters(t: TcpCounters): Partial<Record<CounterName, number>> {
@@ -41,12 +58,24 @@ function linuxTcpCounters(t: TcpCounters): Partial<Record<CounterName, number>> 
     TcpExtTCPAbortOnClose: t.abortOnClose,
     TcpExtTCPTimeouts: t.timeouts,
     TcpExtTCPFastRetrans: t.fastRetransmits,
-    TcpExtTCPLossProbes: t.lossProbes,
     TcpExtTCPSACKReorder: t.sackReorder,
     TcpExtTCPLostRetransmit: t.lostRetransmits,
     TcpExtTCPDSACKUndo: t.dsackUndos,
     TcpExtTCPFullUndo: t.timestampUndos,
     TcpExtDelayedACKs: t.delayedAcks,
+    TcpExtTCPSynRetrans: t.synRetrans,
+    TcpExtTCPAbortOnTimeout: t.abortOnTimeout,
+    TcpExtTW: t.timeWaits,
+    TcpExtTWKilled: t.timeWaitsKilled,
+    TcpExtTCPLossProbes: t.lossProbes,
+    TcpExtTCPACKSkippedChallenge: t.challengeAcksSkipped,
+    TcpExtTCPACKSkippedSeq: t.oowAcksSkipped,
+    TcpExtTCPWinProbe: t.windowProbes,
+    TcpExtTCPKeepAlive: t.keepaliveProbes,
+    TcpExtTCPZeroWindowDrop: t.zeroWindowDrops,
+    TcplabDropTcpOutOfWindow: t.outOfWindow,
+    TcplabDropTcpBadAck: t.ackOutOfRange + t.badHandshakeAcks,
+    TcplabDropTcpNoAck: t.noAckDrops,
   };
 }
 
@@ -54,7 +83,18 @@ export class Stack {
   readonly counters = new Counters();
   readonly addresses: readonly IpAddress[];
   readonly tcp: TcpLayer;
+  /** Path MTUs learned from ICMP, per destination (RFC 1191, RFC 8201). */
+  readonly pmtu: PmtuCache;
+  private readonly icmpRateLimit: IcmpRateLimiter;
+  private readonly icmpErrors: IcmpErrorInput;
+  /** Recent events of every connection, and the stack's own drops (`tcplab trace`). */
+  readonly events: EventRing;
   private output: Uint8Array[] = [];
+  /** The TCP segment being handed to the TCP layer, for the drop events it causes (three
+   *  fields, not an object: nothing is allocated per packet). */
+  private inputIp: IpHeader | undefined;
+  private inputSegment: TcpSegment | undefined;
+  private inputNow = 0;
 
   constructor(options: StackOptions) {
     this.addresses = options.addresses.map((text) => {
@@ -66,8 +106,50 @@ export class Stack {
       }
       return address;
     });
-    this.tcp = new TcpLayer(this.addresses, options.mtu ?? 1500, this.counters, (packet) => this.sendIp(packet), options);
+    this.events = new EventRing(options.eventRingCapacity);
+    const events = options.events;
+    const ring = this.events;
+    this.tcp = new TcpLayer(this.addresses, options.mtu ?? 1500, this.counters, (packet) => this.sendIp(packet), {
+      ...options,
+      // Capacity 0 turns the trace off: no sink, so the engine builds no event it does not need.
+      events: ring.capacity === 0 ? events : (event, local, remote) => {
+        ring.record(event, local, remote);
+        events?.(event, local, remote);
+      },
+    });
+    this.pmtu = new PmtuCache(options.mtu ?? 1500, options);
+    this.tcp.pathMtu = (remote, now) => this.pmtu.learned(remote, now);
+    this.icmpRateLimit = new IcmpRateLimiter(options);
+    this.icmpErrors = new IcmpErrorInput(this.counters, this.tcp, this.pmtu);
     this.counters.addSource(() => linuxTcpCounters(this.tcp.counterTotals()));
+    this.counters.addSource(() => ({ TcpCurrEstab: this.currEstab() }));
+    this.counters.onIncrement((name) => {
+      const reason = TCP_LAYER_DROPS[name];
+      if (reason !== undefined && this.inputIp !== undefined) this.recordDrop(reason, undefined, this.inputIp, this.inputSegment, this.inputNow);
+    });
+  }
+
+  /** TcpCurrEstab (RFC 1213 tcpCurrEstab): connections in ESTABLISHED or CLOSE-WAIT. */
+  private currEstab(): number {
+    let n = 0;
+    for (const ep of this.tcp.connections.values()) {
+      const state = ep.connection.stateName;
+      if (state === 'ESTABLISHED' || state === 'CLOSE-WAIT') n++;
+    }
+    return n;
+  }
+
+  /** A packet the stack (not a connection) dropped, in the trace with what its header said. */
+  private recordDrop(reason: DropReason, layer: string | undefined, ip: IpHeader | undefined, segment: TcpSegment | undefined, now: number): void {
+    let local: Endpoint | undefined;
+    let remote: Endpoint | undefined;
+    if (ip !== undefined) {
+      // Copies: the header's addresses may be views into the link's receive buffer.
+      local = { address: copyIpAddress(ip.dst), port: segment?.dstPort ?? 0 };
+      remote = { address: copyIpAddress(ip.src), port: segment?.srcPort ?? 0 };
+    }
+    const len = segment === undefined ? undefined : segment.payload.length + (segment.flags & TCP_SYN ? 1 : 0) + (segment.flags & TCP_FIN ? 1 : 0);
+    this.events.record({ type: 'drop', reason, ...(layer ? { layer } : {}), ...(segment ? { seq: segment.seq, len } : {}), at: now }, local, remote);
   }
 
   /** Take one packet from the link. Never throws on anything that arrives. */
@@ -78,6 +160,7 @@ export class Stack {
     if (!parsed.ok) {
       this.counters.inc(dropCounterName(parsed.layer, parsed.reason));
       this.countLinuxDrop(parsed.layer, parsed.reason, version);
+      this.recordDrop(parsed.reason, parsed.layer, parsed.ip, undefined, now);
       return;
     }
     const { ip, l4 } = parsed;
@@ -85,6 +168,7 @@ export class Stack {
       // Multicast the kernel sends on the link (MLD reports, router solicitations) and
       // unicast for other hosts: tcplab is a host, not a router (Linux: InAddrErrors).
       this.counters.inc(ip.version === 6 ? 'Ip6InAddrErrors' : 'IpInAddrErrors');
+      this.recordDrop('not-our-address', undefined, ip, l4.protocol === IPPROTO_TCP ? l4 : undefined, now);
       return;
     }
     this.counters.inc(ip.version === 6 ? 'Ip6InDelivers' : 'IpInDelivers');
@@ -100,17 +184,28 @@ export class Stack {
             this.counters.inc(v6 ? 'Icmp6OutEchoReplies' : 'IcmpOutEchoReps');
             this.send(reply, v6, true);
           }
+          return;
         }
+        // Errors go to the connection whose segment they quote (src/stack/icmp-errors.ts).
+        this.icmpErrors.input(l4, now);
         return;
       }
       case IPPROTO_TCP: {
         this.counters.inc('TcpInSegs');
-        this.tcp.input(ip, l4, now);
+        this.inputIp = ip;
+        this.inputSegment = l4;
+        this.inputNow = now;
+        try {
+          this.tcp.input(ip, l4, now);
+        } finally {
+          this.inputIp = undefined;
+          this.inputSegment = undefined;
+        }
         return;
       }
       case IPPROTO_UDP: {
         this.counters.inc('UdpNoPorts');
-        this.send(this.portUnreachable(ip, packet), ip.version === 6, true);
+        this.sendPortUnreachable(ip, packet, now);
         return;
       }
     }
@@ -175,12 +270,31 @@ export class Stack {
     this.output.push(packet);
   }
 
-  /** RFC 1122 §3.2.2.1 / RFC 4443 §3.1: a datagram for a port nobody listens on. */
-  private portUnreachable(ip: IpHeader, packet: Uint8Array): Uint8Array {
-    if (ip.version === 4) {
-      return ipPacket(ip.dst, ip.src, IPPROTO_ICMP, buildIcmpv4DestinationUnreachable(ICMP_PORT_UNREACHABLE, packet));
+  /**
+   * RFC 1122 §3.2.2.1 / RFC 4443 §3.1: a datagram for a port nobody listens on, within the rate
+   * limits (src/stack/icmp-rate-limit.ts; Linux counts what they hold back in
+   * OutRateLimitGlobal / OutRateLimitHost).
+   */
+  private sendPortUnreachable(ip: IpHeader, packet: Uint8Array, now: number): void {
+    const v6 = ip.version === 6;
+    const verdict = v6
+      ? this.icmpRateLimit.allow(ip.src, ICMPV6_DEST_UNREACHABLE, ICMPV6_PORT_UNREACHABLE, now)
+      : this.icmpRateLimit.allow(ip.src, ICMP_DEST_UNREACHABLE, ICMP_PORT_UNREACHABLE, now);
+    if (verdict === 'global') {
+      // icmpv6_global_allow counts the IPv4 MIB's OutRateLimitGlobal too: one bucket, one count.
+      this.counters.inc('IcmpOutRateLimitGlobal');
+      return;
     }
-    return ipPacket(ip.dst, ip.src, IPPROTO_ICMPV6, buildIcmpv6DestinationUnreachable(ICMPV6_PORT_UNREACHABLE, packet, ip.dst, ip.src));
+    if (verdict === 'host') {
+      this.counters.inc(v6 ? 'Icmp6OutRateLimitHost' : 'IcmpOutRateLimitHost');
+      return;
+    }
+    this.counters.inc(v6 ? 'Icmp6OutDestUnreachs' : 'IcmpOutDestUnreachs');
+    if (ip.version === 4) {
+      this.send(ipPacket(ip.dst, ip.src, IPPROTO_ICMP, buildIcmpv4DestinationUnreachable(ICMP_PORT_UNREACHABLE, packet)), false, true);
+    } else {
+      this.send(ipPacket(ip.dst, ip.src, IPPROTO_ICMPV6, buildIcmpv6DestinationUnreachable(ICMPV6_PORT_UNREACHABLE, packet, ip.dst, ip.src)), true, true);
+    }
   }
 
   /** The Linux MIB counter a parse failure also feeds, so `nstat` reads as on Linux. */
@@ -190,7 +304,7 @@ export class Stack {
       case 'ip':
       case 'ipv4':
       case 'ipv6':
-        if (reason === 'truncated') this.counters.inc(v6 ? 'Ip6InTruncatedPkts' : 'IpInTruncatedPkts');
+        if (reason === 'truncated') this.counters.inc(v6 ? 'Ip6InTruncatedPkts' : 'IpExtInTruncatedPkts');
         else if (reason === 'unknown-protocol') this.counters.inc(v6 ? 'Ip6InUnknownProtos' : 'IpInUnknownProtos');
         else if (reason === 'fragment') this.counters.inc(v6 ? 'Ip6ReasmReqds' : 'IpReasmReqds');
         else this.counters.inc(v6 ? 'Ip6InHdrErrors' : 'IpInHdrErrors');

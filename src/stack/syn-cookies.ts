@@ -18,8 +18,16 @@ import type { IpAddress } from '../wire/address.js';
 import { SIPHASH_KEY_BYTES, sipHash24, sipHashKey, type SipHashKey } from './siphash.js';
 import { putAddress, putPort, putU32Le, tupleScratch } from './tuple-bytes.js';
 
-/** Linux msstab: the four MSS values a cookie can carry, sorted (2 bits of the cookie). */
+/** Linux msstab (net/ipv4/syncookies.c): the four MSS values an IPv4 cookie can carry, sorted
+ *  (2 bits of the cookie). */
 export const SYN_COOKIE_MSS_TABLE: readonly number[] = [536, 1300, 1440, 1460];
+
+/** Linux's IPv6 msstab (net/ipv6/syncookies.c): MTUs 1280, 1480, 1500 and 9000 less 60. */
+export const SYN_COOKIE_MSS_TABLE_V6: readonly number[] = [1220, 1420, 1440, 8940];
+
+function mssTable(tuple: CookieTuple): readonly number[] {
+  return typeof tuple.localAddress === 'number' ? SYN_COOKIE_MSS_TABLE : SYN_COOKIE_MSS_TABLE_V6;
+}
 
 /** The low 24 bits carry hash + MSS index; the top 8 the minute counter (COOKIEBITS). */
 export const COOKIE_BITS = 24;
@@ -58,15 +66,16 @@ export class SynCookies {
   /**
    * __cookie_v4_init_sequence / __cookie_v6_init_sequence: the ISN of the SYN-ACK answering a
    * SYN with sequence number `synSeq` that offered `mss`, and the MSS the connection will use,
-   * the largest table value not above it (536 for anything smaller).
+   * the largest table value not above it (the smallest for anything smaller).
    */
   initSequence(tuple: CookieTuple, synSeq: number, mss: number, now: number): { iss: number; mss: number } {
-    let mssIndex = SYN_COOKIE_MSS_TABLE.length - 1;
-    while (mssIndex > 0 && mss < SYN_COOKIE_MSS_TABLE[mssIndex]) mssIndex--;
+    const table = mssTable(tuple);
+    let mssIndex = table.length - 1;
+    while (mssIndex > 0 && mss < table[mssIndex]) mssIndex--;
     const count = synCookieTime(now);
     const iss =
       (this.hash(tuple, 0, 0) + synSeq + ((count << COOKIE_BITS) >>> 0) + ((this.hash(tuple, count, 1) + mssIndex) & COOKIE_MASK)) >>> 0;
-    return { iss, mss: SYN_COOKIE_MSS_TABLE[mssIndex] };
+    return { iss, mss: table[mssIndex] };
   }
 
   /**
@@ -83,7 +92,8 @@ export class SynCookies {
     const age = (count - (rest >>> COOKIE_BITS)) & (0xffffffff >>> COOKIE_BITS);
     if (age >= MAX_SYN_COOKIE_AGE) return 0;
     const mssIndex = (rest - this.hash(tuple, (count - age) >>> 0, 1)) & COOKIE_MASK;
-    return mssIndex < SYN_COOKIE_MSS_TABLE.length ? SYN_COOKIE_MSS_TABLE[mssIndex] : 0;
+    const table = mssTable(tuple);
+    return mssIndex < table.length ? table[mssIndex] : 0;
   }
 
   /**

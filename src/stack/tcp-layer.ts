@@ -1,17 +1,22 @@
 // TCP in the host: demultiplexing segments to connections by 4-tuple, listeners with
-// their SYN and accept queues, active opens with ephemeral ports, and the segments for
+// their SYN and accept queues (and SYN cookies when the SYN queue overflows), active opens with
+// ephemeral ports, the TIME-WAIT sockets that outlive their connections, and the segments for
 // no connection (RSTs). Sans-IO like the rest of src/stack: time comes in as `now`.
+//
+// Timers: every connection keeps its next deadline in one timer wheel, updated whenever
+// something happened to it, and the TIME-WAIT table keeps one entry there for its earliest
+// expiry; `nextDeadline()` and `poll()` touch only what is due, never every connection.
 import { randomBytes } from 'node:crypto';
 import { ipEquals, ipFamily, type IpAddress } from '../wire/address.js';
-import { seqAdd } from '../wire/seq.js';
 import { IPPROTO_TCP } from '../wire/ip-protocol.js';
 import type { IpHeader } from '../wire/packet.js';
 import { TCP_ACK, TCP_RST, TCP_SYN, buildTcpSegment, type TcpSegment } from '../wire/tcp.js';
 import { Connection } from '../tcp/connection.js';
-import type { TcpConfig } from '../tcp/config.js';
+import { tcpConfig, type TcpConfig } from '../tcp/config.js';
 import { newCounters, type TcpCounters } from '../tcp/counters.js';
 import type { TcpEvent, TcpEventSink } from '../tcp/events.js';
-import type { Endpoint } from '../tcp/outgoing-segment.js';
+import { DEFAULT_PEER_MSS } from '../tcp/negotiation.js';
+import type { Endpoint, OutgoingSegment } from '../tcp/outgoing-segment.js';
 import { toTcpSegmentFields } from '../tcp/outgoing-segment.js';
 import { BindTable, type Binding } from './bind-table.js';
 import type { Counters } from './counters.js';
@@ -22,7 +27,11 @@ import { ipPacket } from './ip-output.js';
 import { DEFAULT_SOMAXCONN, Listener } from './listener.js';
 import { resetFor } from './reset.js';
 import type { SocketRow } from './socket-row.js';
+import { cookieOptionsFromAck, cookieSynAck, synFromCookie } from './syn-cookie-handshake.js';
+import { MAX_SYN_COOKIE_AGE, SYN_COOKIE_PERIOD_MS, SynCookies, type CookieTuple } from './syn-cookies.js';
 import { TcpEndpoint } from './tcp-endpoint.js';
+import { TimeWaitSockets } from './time-wait-sockets.js';
+import { TimerWheel, type TimerHandle } from './timer-wheel.js';
 
 /** Errors of the socket calls, with Node's codes and a message that says what to do. */
 export class StackError extends Error {
@@ -52,26 +61,57 @@ export interface TcpLayerOptions {
    * timestamps and be at least 1 s old.
    */
   tcpTwReuse?: 0 | 1 | 2;
+  /**
+   * net.ipv4.tcp_syncookies: 1 (Linux's default) answers with a SYN cookie when a listener's SYN
+   * queue is full, 2 always, 0 never (a full SYN queue then drops the SYN).
+   */
+  tcpSyncookies?: 0 | 1 | 2;
+  /** net.ipv4.tcp_max_tw_buckets: TIME-WAIT entries at most; default 262 144 (see
+   *  time-wait-sockets.ts). Beyond it a connection closes without TIME-WAIT. */
+  tcpMaxTwBuckets?: number;
 }
 
+/** What the timer wheel holds: a connection, or the TIME-WAIT sockets as a whole. */
+type DueHandle = TimerHandle<TcpEndpoint | TimeWaitSockets>;
+
+/** TCP_SYNCOOKIE_VALID: how long after the last cookie sent an ACK may still carry one. */
+const SYN_COOKIE_VALID_MS = MAX_SYN_COOKIE_AGE * SYN_COOKIE_PERIOD_MS;
+
 export class TcpLayer {
+  /** Connections by 4-tuple, up to TIME-WAIT (then they are in `timeWait`). */
   readonly connections = new Map<string, TcpEndpoint>();
   readonly listeners = new Map<string, Listener>();
+  /** The TIME-WAIT entries (`timeWait.table`: their 4-tuples, counts, expiries). */
+  readonly timeWait: TimeWaitSockets;
+  /** Endpoints something happened to, for the layer above (takeTouched). */
   private readonly touchedEndpoints = new Set<TcpEndpoint>();
   private readonly touchedListeners = new Set<Listener>();
+  /** Endpoints whose output and deadline `flush` has to see to. */
+  private readonly dirty = new Set<TcpEndpoint>();
+  /** Every connection's next deadline, and the TIME-WAIT table's (the table itself as value). */
+  private readonly wheel = new TimerWheel<TcpEndpoint | TimeWaitSockets>();
+  private timeWaitTimer: DueHandle | undefined;
   private readonly somaxconn: number;
   private readonly portRange: [number, number];
   private readonly isns: InitialSequenceNumbers;
+  private readonly cookies: SynCookies;
   private readonly ports: EphemeralPorts;
   readonly bindings: BindTable;
-  private readonly endpointBindings = new Map<TcpEndpoint, { binding: Binding | undefined; reuseAddress: boolean; timeWait: boolean }>();
+  private readonly endpointBindings = new Map<TcpEndpoint, { binding: Binding; reuseAddress: boolean }>();
   private readonly listenerBindings = new Map<Listener, Binding>();
   /** net.ipv4.tcp_tw_reuse, changeable while running as the sysctl is. */
   tcpTwReuse: 0 | 1 | 2;
+  /** net.ipv4.tcp_syncookies, likewise. */
+  tcpSyncookies: 0 | 1 | 2;
   /** The tunables new connections get (src/tcp/config.ts); `configure` changes them. */
   private tcp: Partial<TcpConfig>;
+  /** `tcp` with the defaults filled in: what TIME-WAIT entries and SYN cookies read. */
+  private config: TcpConfig;
   /** Counters of connections that are gone, so the totals never go down. */
   private readonly retired: TcpCounters = newCounters();
+  /** The path MTU toward a host when the stack learned one below the link's (its path MTU
+   *  cache, src/stack/pmtu-cache.ts): new connections to it start with that MTU. */
+  pathMtu: ((remote: IpAddress, now: number) => number | undefined) | undefined;
 
   constructor(
     private readonly addresses: readonly IpAddress[],
@@ -82,14 +122,26 @@ export class TcpLayer {
   ) {
     const secret = options.secret ?? randomBytes(16);
     this.tcpTwReuse = options.tcpTwReuse ?? 2;
+    this.tcpSyncookies = options.tcpSyncookies ?? 1;
     this.tcp = { ...options.tcp };
+    this.config = tcpConfig(this.tcp);
     this.somaxconn = options.somaxconn ?? DEFAULT_SOMAXCONN;
     this.portRange = options.ipLocalPortRange ?? [32768, 60999];
-    // Three keys from one secret, so a test that fixes the secret fixes everything.
+    // Every key from one secret, so a test that fixes the secret fixes everything.
     const derive = (n: number) => Uint8Array.from(secret, (b, i) => (b + n * 31 + i) & 0xff);
     this.isns = new InitialSequenceNumbers({ isnSecret: secret, tsSecret: derive(1) });
     this.ports = new EphemeralPorts({ ipLocalPortRange: this.portRange, secret: derive(2) });
+    this.cookies = new SynCookies(Uint8Array.from([...derive(3), ...derive(4)]));
     this.bindings = new BindTable(this.ports);
+    const seed = derive(5);
+    this.timeWait = new TimeWaitSockets({
+      tcpMaxTwBuckets: options.tcpMaxTwBuckets,
+      seed: seed[0] | (seed[1] << 8) | (seed[2] << 16) | (seed[3] << 24),
+      bindings: this.bindings,
+      counters,
+      send,
+      events: options.events,
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -129,6 +181,7 @@ export class TcpLayer {
     for (const ep of [...listener.synQueue, ...listener.acceptQueue]) {
       ep.connection.abort(now);
       this.touch(ep);
+      this.afterEvent(ep);
     }
     listener.synQueue.clear();
     listener.acceptQueue.length = 0;
@@ -147,30 +200,36 @@ export class TcpLayer {
     const remoteAddress = options.remoteAddress;
     const remotePort = options.remotePort;
     const keyFor = (port: number) => fourTupleKey(localAddress, port, remoteAddress, remotePort);
+    const timeWaitOn = (port: number) => this.timeWait.lookup(localAddress, port, remoteAddress, remotePort);
+    const reusable = (port: number) => {
+      const slot = timeWaitOn(port);
+      return slot >= 0 && this.timeWait.reusable(slot, now, this.tcpTwReuse);
+    };
     let localPort = options.localPort;
-    let reused: TcpEndpoint | undefined;
+    let reused = -1;
     if (localPort === undefined) {
       const choice = this.ports.connectPort(localAddress, remoteAddress, remotePort, {
         isBound: (port) => this.bindings.isBound(port),
-        isInUse: (port) => this.connections.has(keyFor(port)),
-        mayReuseTimeWait: (port) => this.timeWaitReusable(this.connections.get(keyFor(port)), now),
+        isInUse: (port) => this.connections.has(keyFor(port)) || timeWaitOn(port) >= 0,
+        mayReuseTimeWait: reusable,
       });
       if (!choice.ok) throw new StackError('EADDRNOTAVAIL', `${choice.message}`);
       localPort = choice.port;
-      if (choice.reusesTimeWait) reused = this.connections.get(keyFor(localPort));
-    } else if (this.connections.has(keyFor(localPort))) {
-      const existing = this.connections.get(keyFor(localPort))!;
-      if (!this.timeWaitReusable(existing, now)) {
+      if (choice.reusesTimeWait) reused = timeWaitOn(localPort);
+    } else if (this.connections.has(keyFor(localPort)) || timeWaitOn(localPort) >= 0) {
+      if (!reusable(localPort)) {
         throw new StackError('EADDRNOTAVAIL', `a connection from port ${localPort} to the same remote already exists: use another local port`);
       }
-      reused = existing;
+      reused = timeWaitOn(localPort);
     }
     let iss: number | undefined;
-    if (reused) {
-      // Linux tcp_twsk_unique: take over the TIME-WAIT 4-tuple with write_seq = tw_snd_nxt + 65537.
-      iss = seqAdd(reused.connection.sndNxt, 65537) || 1;
+    if (reused >= 0) {
+      // Linux __inet_check_established with tcp_twsk_unique: take the TIME-WAIT 4-tuple over with
+      // write_seq = tw_snd_nxt + 65537 (TWRecycled counts these, and only these).
+      iss = this.timeWait.reopenIss(reused);
       this.counters.inc('TcpExtTWRecycled');
-      this.remove(reused);
+      this.timeWait.end(reused, 'reuse', now);
+      this.syncTimeWaitTimer();
     }
     const local = { address: localAddress, port: localPort };
     const remote = { address: remoteAddress, port: remotePort };
@@ -180,31 +239,17 @@ export class TcpLayer {
       iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
       now,
       mss: this.mss(family),
+      pmtu: this.pathMtu?.(remoteAddress, now),
       config: this.tcp,
       tsOffset: this.isns.tsOffset(local.address, remote.address),
       events: this.sinkFor(local, remote),
     });
     const ep = new TcpEndpoint(keyFor(localPort), connection, local, remote);
     this.connections.set(ep.key, ep);
-    this.endpointBindings.set(ep, { binding: this.bindings.addConnection(localAddress, localPort, false), reuseAddress: false, timeWait: false });
+    this.endpointBindings.set(ep, { binding: this.bindings.addConnection(localAddress, localPort, false), reuseAddress: false });
     this.touch(ep);
     this.flush();
     return ep;
-  }
-
-  /**
-   * tcp_tw_reuse (Linux tcp_twsk_unique): a 4-tuple in TIME-WAIT may be reused by connect()
-   * when the policy allows it here, the old connection used timestamps (so PAWS keeps its old
-   * duplicates out of the new one), and it has been in TIME-WAIT for at least 1 s.
-   */
-  private timeWaitReusable(ep: TcpEndpoint | undefined, now: number): boolean {
-    if (!ep || ep.connection.stateName !== 'TIME-WAIT') return false;
-    let policy = this.tcpTwReuse;
-    if (policy === 2 && !isLoopback(ep.local.address) && !isLoopback(ep.remote.address)) policy = 0;
-    const record = ep.connection.timeWaitRecord();
-    if (policy === 0 || record?.tsRecent === undefined) return false;
-    const st = ep.connection.state;
-    return st.name === 'TIME-WAIT' && now >= st.enteredAt + 1000;
   }
 
   /** A port for listen({ port: 0 }): free of listeners and connections, from ip_local_port_range. */
@@ -217,6 +262,7 @@ export class TcpLayer {
   /** Change the tunables of connections opened from now on, like `sysctl -w` (e.g. msl). */
   configure(tcp: Partial<TcpConfig>): void {
     this.tcp = { ...this.tcp, ...tcp };
+    this.config = tcpConfig(this.tcp);
   }
 
   /** Endpoints and listeners something happened to since the last call. */
@@ -241,19 +287,6 @@ export class TcpLayer {
     const ep = this.connections.get(key);
     if (ep) {
       const conn = ep.connection;
-      // RFC 6191 / Linux tcp_timewait_state_process: a new SYN may reopen a 4-tuple in TIME-WAIT.
-      if (conn.stateName === 'TIME-WAIT' && (segment.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
-        const iss = conn.acceptsNewSyn(segment);
-        if (iss !== undefined) {
-          this.remove(ep);
-          const listener = this.findListener(ip.dst, segment.dstPort);
-          if (listener) {
-            this.counters.inc('TcpExtTWRecycled');
-            this.passiveOpen(listener, ip, segment, now, iss);
-            return;
-          }
-        }
-      }
       // Linux tcp_check_req → listen_overflow: the handshake's final ACK finds the accept
       // queue full; it is dropped, the request stays in SYN-RECV and its SYN-ACK timer runs.
       if (ep.queue === 'syn' && ep.listener && (segment.flags & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && ep.listener.acceptQueueFull()) {
@@ -267,11 +300,20 @@ export class TcpLayer {
       this.flush();
       return;
     }
+    const slot = this.timeWait.lookup(ip.dst, segment.dstPort, ip.src, segment.srcPort);
+    if (slot >= 0) {
+      this.inputTimeWait(slot, ip, segment, now);
+      return;
+    }
     const listener = this.findListener(ip.dst, segment.dstPort);
-    if (listener && (segment.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+    const control = segment.flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    if (listener && control === TCP_SYN) {
       this.passiveOpen(listener, ip, segment, now, undefined);
       return;
     }
+    // Linux tcp_v4_cookie_check: an ACK (no SYN, no RST) to a listener may complete a handshake
+    // whose SYN-ACK carried a cookie.
+    if (listener && control === TCP_ACK && this.tcpSyncookies !== 0 && this.cookieAck(listener, ip, segment, now)) return;
     // RFC 9293 §3.10.7.1 (no connection) and §3.10.7.2 (LISTEN: an ACK gets a RST, a RST is
     // ignored).
     const rst = resetFor(ip, segment);
@@ -282,21 +324,55 @@ export class TcpLayer {
     }
   }
 
+  /**
+   * A segment for a 4-tuple in TIME-WAIT (tcp_v4_rcv, do_time_wait). TCP_TW_SYN (RFC 6191 with
+   * timestamps, RFC 1122 §4.2.2.13 without): a listener takes the SYN and the new connection
+   * starts at ISN = old SND.NXT + 65537; without a listener the entry ACKs it (TCP_TW_ACK).
+   */
+  private inputTimeWait(slot: number, ip: IpHeader, segment: TcpSegment, now: number): void {
+    const outcome = this.timeWait.input(slot, segment, now, this.config);
+    if (outcome.reopen) {
+      const listener = this.findListener(ip.dst, segment.dstPort);
+      if (listener) {
+        this.timeWait.end(slot, 'syn', now);
+        this.syncTimeWaitTimer();
+        this.passiveOpen(listener, ip, segment, now, outcome.iss);
+        return;
+      }
+      this.timeWait.ackSyn(slot, now);
+    }
+    this.syncTimeWaitTimer();
+  }
+
+  /**
+   * Linux tcp_conn_request. A SYN reopening a TIME-WAIT 4-tuple (`iss` given) skips the SYN
+   * queue test ("TW buckets are converted to open requests without limitations"). A full SYN
+   * queue (or tcp_syncookies = 2) means a cookie, or a drop when cookies are off
+   * (tcp_syn_flood_action); then a full accept queue drops the SYN silently
+   * (tcp_abort_on_overflow 0), cookie or not.
+   */
   private passiveOpen(listener: Listener, ip: IpHeader, syn: TcpSegment, now: number, iss: number | undefined): void {
-    // Linux tcp_conn_request: a full accept queue drops the SYN silently (tcp_abort_on_overflow
-    // 0); so does a full SYN queue when SYN cookies are not in use.
+    let wantCookie = false;
+    if ((this.tcpSyncookies === 2 || listener.synQueueFull()) && iss === undefined) {
+      if (this.tcpSyncookies === 0) {
+        this.counters.inc('TcpExtTCPReqQFullDrop');
+        this.counters.inc('TcpExtListenDrops');
+        return;
+      }
+      wantCookie = true;
+      this.counters.inc('TcpExtTCPReqQFullDoCookies');
+    }
     if (listener.acceptQueueFull()) {
       this.counters.inc('TcpExtListenOverflows');
       this.counters.inc('TcpExtListenDrops');
       return;
     }
-    if (listener.synQueueFull()) {
-      this.counters.inc('TcpExtTCPReqQFullDrop');
-      this.counters.inc('TcpExtListenDrops');
-      return;
-    }
     const local = { address: copyAddress(ip.dst), port: syn.dstPort };
     const remote = { address: copyAddress(ip.src), port: syn.srcPort };
+    if (wantCookie) {
+      this.sendCookie(listener, local, remote, syn, now);
+      return;
+    }
     const key = fourTupleKey(local.address, local.port, remote.address, remote.port);
     const connection = Connection.acceptSyn(syn, {
       local,
@@ -304,43 +380,159 @@ export class TcpLayer {
       iss: iss ?? this.isns.isn(local.address, local.port, remote.address, remote.port, now),
       now,
       mss: this.mss(ipFamily(local.address)),
+      pmtu: this.pathMtu?.(remote.address, now),
       config: this.tcp,
       tsOffset: this.isns.tsOffset(local.address, remote.address),
       events: this.sinkFor(local, remote),
     });
-    const ep = new TcpEndpoint(key, connection, local, remote);
-    // An accepted connection holds its listener's port, with the listener's SO_REUSEADDR.
-    this.endpointBindings.set(ep, { binding: this.bindings.addConnection(local.address, local.port, listener.reuseAddress), reuseAddress: listener.reuseAddress, timeWait: false });
-    ep.listener = listener;
-    ep.queue = 'syn';
-    listener.synQueue.add(ep);
-    this.connections.set(key, ep);
+    const ep = this.adopt(listener, key, connection, local, remote);
     this.touch(ep);
     this.afterEvent(ep);
     this.flush();
   }
 
+  /**
+   * The ICMP error path (src/stack/icmp-errors.ts): the connection a quoted segment came from
+   * (our address and port, the peer's) is handed to `deliver`; what it produced is then sent,
+   * and a connection it closed removed, as after a segment. Undefined when there is none.
+   */
+  deliverIcmp<R>(local: IpAddress, localPort: number, remote: IpAddress, remotePort: number, deliver: (ep: TcpEndpoint) => R): R | undefined {
+    const ep = this.connections.get(fourTupleKey(local, localPort, remote, remotePort));
+    if (ep === undefined) return undefined;
+    const result = deliver(ep);
+    this.touch(ep);
+    this.afterEvent(ep);
+    this.flush();
+    return result;
+  }
+
+  /** A passive connection joins its listener's SYN queue, and holds the listener's port with
+   *  the listener's SO_REUSEADDR. */
+  private adopt(listener: Listener, key: string, connection: Connection, local: Endpoint, remote: Endpoint): TcpEndpoint {
+    const ep = new TcpEndpoint(key, connection, local, remote);
+    this.endpointBindings.set(ep, { binding: this.bindings.addConnection(local.address, local.port, listener.reuseAddress), reuseAddress: listener.reuseAddress });
+    ep.listener = listener;
+    ep.queue = 'syn';
+    listener.synQueue.add(ep);
+    this.connections.set(key, ep);
+    return ep;
+  }
+
+  /**
+   * The SYN-ACK of a SYN cookie (cookie_v4_init_sequence): no request is kept; the ISN encodes
+   * the MSS class and the minute, the TSval the other options (syn-cookies.ts).
+   */
+  private sendCookie(listener: Listener, local: Endpoint, remote: Endpoint, syn: TcpSegment, now: number): void {
+    const tuple: CookieTuple = { localAddress: local.address, localPort: local.port, remoteAddress: remote.address, remotePort: remote.port };
+    const { iss } = this.cookies.initSequence(tuple, syn.seq, syn.mss ?? DEFAULT_PEER_MSS, now);
+    // tcp_synq_overflow: ACKs to this listener are checked for cookies for the next 2 minutes.
+    listener.lastSynCookieAt = now;
+    this.counters.inc('TcpExtSyncookiesSent');
+    const synAck = cookieSynAck({
+      syn,
+      iss,
+      mss: this.mss(ipFamily(local.address)),
+      tsClock: Math.floor(now),
+      tsOffset: this.isns.tsOffset(local.address, remote.address),
+      config: this.config,
+    });
+    this.counters.inc('TcpOutSegs');
+    this.sendSegment(synAck, local, remote);
+  }
+
+  /**
+   * Linux cookie_v4_check: an ACK to a listener that sent cookies lately may return one. A bad
+   * cookie (SyncookiesFailed) or options the sysctls now refuse leave it to the listener, which
+   * answers with RST; a good one (SyncookiesRecv) makes the connection straight into the accept
+   * queue, unless that is full (tcp_v4_syn_recv_sock: ListenOverflows, the ACK is dropped and the
+   * client, which believes it is connected, will retransmit). Returns whether it was handled.
+   */
+  private cookieAck(listener: Listener, ip: IpHeader, ack: TcpSegment, now: number): boolean {
+    if (listener.noRecentSynCookie(now, SYN_COOKIE_VALID_MS)) return false;
+    const local = { address: copyAddress(ip.dst), port: ack.dstPort };
+    const remote = { address: copyAddress(ip.src), port: ack.srcPort };
+    const tuple: CookieTuple = { localAddress: local.address, localPort: local.port, remoteAddress: remote.address, remotePort: remote.port };
+    const mss = this.cookies.check(tuple, ack.ack, ack.seq, now);
+    if (mss === 0) {
+      this.counters.inc('TcpExtSyncookiesFailed');
+      return false;
+    }
+    this.counters.inc('TcpExtSyncookiesRecv');
+    const tsOffset = this.isns.tsOffset(local.address, remote.address);
+    const options = cookieOptionsFromAck(ack, tsOffset, this.config);
+    if (options === undefined) return false;
+    if (listener.acceptQueueFull()) {
+      this.counters.inc('TcpExtListenOverflows');
+      this.counters.inc('TcpExtListenDrops');
+      return true;
+    }
+    const connection = Connection.acceptCookie(synFromCookie(ack, mss, options), {
+      local,
+      remote,
+      iss: (ack.ack - 1) >>> 0,
+      now,
+      mss: this.mss(ipFamily(local.address)),
+      config: this.tcp,
+      tsOffset,
+      events: this.sinkFor(local, remote),
+    });
+    const ep = this.adopt(listener, fourTupleKey(local.address, local.port, remote.address, remote.port), connection, local, remote);
+    connection.input(ack, now);
+    this.touch(ep);
+    this.afterEvent(ep);
+    this.flush();
+    return true;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Timers
 
+  /** The earliest deadline of every connection and TIME-WAIT entry, exact to the ms. */
   nextDeadline(): number | undefined {
-    let earliest: number | undefined;
-    for (const ep of this.connections.values()) {
-      const d = ep.connection.nextDeadline();
-      if (d !== undefined && (earliest === undefined || d < earliest)) earliest = d;
-    }
-    return earliest;
+    return this.wheel.nextDeadline();
   }
 
+  /** Fire what is due at `now`: only the connections (and entries) whose deadline passed. */
   poll(now: number): void {
-    for (const ep of [...this.connections.values()]) {
-      const d = ep.connection.nextDeadline();
-      if (d === undefined || d > now) continue;
+    this.wheel.advance(now, (due) => {
+      if (due === this.timeWait) {
+        this.timeWait.expire(now);
+        return;
+      }
+      const ep = due as TcpEndpoint;
+      if (this.connections.get(ep.key) !== ep) return;
       ep.connection.poll(now);
       this.touch(ep);
       this.afterEvent(ep);
-    }
+    });
+    this.syncTimeWaitTimer();
     this.flush();
+  }
+
+  /** The wheel holds `ep`'s current deadline (or nothing, when none runs or it is gone). */
+  private schedule(ep: TcpEndpoint): void {
+    const live = ep.timeWait === undefined && this.connections.get(ep.key) === ep;
+    const deadline = live ? ep.connection.nextDeadline() : undefined;
+    ep.timer = this.rearm(ep.timer as DueHandle | undefined, deadline, ep);
+  }
+
+  /** The wheel holds the TIME-WAIT table's earliest expiry. */
+  private syncTimeWaitTimer(): void {
+    this.timeWaitTimer = this.rearm(this.timeWaitTimer, this.timeWait.nextExpiry(), this.timeWait);
+  }
+
+  private rearm(
+    handle: DueHandle | undefined,
+    deadline: number | undefined,
+    value: TcpEndpoint | TimeWaitSockets,
+  ): DueHandle | undefined {
+    if (deadline === undefined) {
+      if (handle?.pending) this.wheel.cancel(handle);
+      return handle;
+    }
+    if (handle === undefined) return this.wheel.insert(deadline, value);
+    if (!handle.pending || handle.deadline !== deadline) this.wheel.reschedule(handle, deadline);
+    return handle;
   }
 
   /**
@@ -350,6 +542,7 @@ export class TcpLayer {
    */
   sockets(now: number): SocketRow[] {
     const rows: SocketRow[] = [];
+    this.timeWait.rows(rows);
     for (const l of this.listeners.values()) {
       rows.push({
         state: 'LISTEN',
@@ -366,7 +559,7 @@ export class TcpLayer {
     for (const ep of this.connections.values()) {
       const c = ep.connection;
       const state = c.stateName;
-      const quiet = state === 'TIME-WAIT' || ep.queue === 'syn';
+      const quiet = ep.queue === 'syn';
       rows.push({
         state,
         family: ipFamily(ep.local.address),
@@ -389,8 +582,12 @@ export class TcpLayer {
           bytesAcked: c.counters.bytesAcked,
           bytesReceived: c.counters.bytesReceived,
           retransSegs: c.counters.retransSegs,
+          ...c.negotiated,
+          bytesSent: c.counters.bytesSent,
+          segsOut: c.counters.outSegs,
+          segsIn: c.counters.inSegs,
         },
-        owner: state === 'TIME-WAIT' ? 'time-wait' : ep.queue === 'syn' ? 'syn-queue' : ep.queue === 'accept' ? 'accept-queue' : c.orphaned ? 'orphan' : 'app',
+        owner: ep.queue === 'syn' ? 'syn-queue' : ep.queue === 'accept' ? 'accept-queue' : c.orphaned ? 'orphan' : 'app',
       });
     }
     return rows;
@@ -407,13 +604,15 @@ export class TcpLayer {
 
   private afterEvent(ep: TcpEndpoint): void {
     const state = ep.connection.stateName;
-    const hold = this.endpointBindings.get(ep);
-    if (hold && state === 'TIME-WAIT' && !hold.timeWait) {
-      // The socket is gone; its TIME-WAIT keeps holding the port (inet_twsk_bind_unhash later).
-      if (hold.binding) this.bindings.release(hold.binding);
-      hold.binding = undefined;
-      hold.timeWait = true;
-      this.bindings.addTimeWait(ep.local.address, ep.local.port, hold.reuseAddress);
+    if (state === 'TIME-WAIT' && ep.timeWait === undefined && this.connections.get(ep.key) === ep) {
+      // Linux tcp_time_wait: the socket is done; a compact entry takes its 4-tuple and its hold
+      // on the port (released by inet_twsk_bind_unhash when it ends). The engine stays with the
+      // application, which may still read what it received.
+      const reuseAddress = this.endpointBindings.get(ep)?.reuseAddress ?? false;
+      this.remove(ep);
+      ep.timeWait = this.timeWait.enter(ep.connection, ep.local, ep.remote, reuseAddress);
+      this.syncTimeWaitTimer();
+      return;
     }
     const listener = ep.listener;
     if (listener && ep.queue === 'syn' && state !== 'SYN-RECEIVED') {
@@ -434,11 +633,12 @@ export class TcpLayer {
   }
 
   private remove(ep: TcpEndpoint): void {
-    if (this.connections.get(ep.key) === ep) this.connections.delete(ep.key);
+    if (this.connections.get(ep.key) !== ep) return;
+    this.connections.delete(ep.key);
+    if (ep.timer?.pending) this.wheel.cancel(ep.timer as DueHandle);
     const hold = this.endpointBindings.get(ep);
     if (hold) {
-      if (hold.binding) this.bindings.release(hold.binding);
-      if (hold.timeWait) this.bindings.removeTimeWait(ep.local.address, ep.local.port, hold.reuseAddress);
+      this.bindings.release(hold.binding);
       this.endpointBindings.delete(ep);
     }
     const listener = ep.listener;
@@ -462,18 +662,25 @@ export class TcpLayer {
 
   private touch(ep: TcpEndpoint): void {
     this.touchedEndpoints.add(ep);
+    this.dirty.add(ep);
   }
 
+  /** Send what the touched connections produced and file their new deadlines. */
   private flush(): void {
-    for (const ep of this.touchedEndpoints) this.flushEndpoint(ep);
+    for (const ep of this.dirty) {
+      this.flushEndpoint(ep);
+      this.schedule(ep);
+    }
+    this.dirty.clear();
   }
 
   private flushEndpoint(ep: TcpEndpoint): void {
-    const segments = ep.connection.takeOutput();
-    for (const s of segments) {
-      const tcp = buildTcpSegment(toTcpSegmentFields(s, ep.local, ep.remote), ep.local.address, ep.remote.address);
-      this.send(ipPacket(ep.local.address, ep.remote.address, IPPROTO_TCP, tcp));
-    }
+    for (const s of ep.connection.takeOutput()) this.sendSegment(s, ep.local, ep.remote);
+  }
+
+  private sendSegment(s: OutgoingSegment, local: Endpoint, remote: Endpoint): void {
+    const tcp = buildTcpSegment(toTcpSegmentFields(s, local, remote), local.address, remote.address);
+    this.send(ipPacket(local.address, remote.address, IPPROTO_TCP, tcp));
   }
 
   private findListener(address: IpAddress, port: number): Listener | undefined {
@@ -494,11 +701,6 @@ export class TcpLayer {
     return this.mtu - (family === 4 ? 40 : 60);
   }
 
-}
-
-function isLoopback(address: IpAddress): boolean {
-  if (typeof address === 'number') return address >>> 24 === 127;
-  return address.every((b, i) => b === (i === 15 ? 1 : 0));
 }
 
 function copyAddress(address: IpAddress): IpAddress {

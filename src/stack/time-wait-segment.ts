@@ -25,8 +25,9 @@ export interface TimeWaitPolicy {
 }
 
 export type TimeWaitVerdict =
-  /** Nothing to send (TCP_TW_SUCCESS). */
-  | { readonly action: 'drop'; readonly pawsRejected: boolean }
+  /** Nothing to send (TCP_TW_SUCCESS); `ackSkipped`: an ACK was due but tcp_invalid_ratelimit
+   *  held it back (Linux TCPACKSkippedTimeWait). */
+  | { readonly action: 'drop'; readonly pawsRejected: boolean; readonly ackSkipped?: true }
   /** Answer with `timeWaitAck` (TCP_TW_ACK): the peer's FIN (or other segment) is re-ACKed. */
   | { readonly action: 'ack'; readonly pawsRejected: boolean }
   /** An acceptable RST: remove the entry (and its port hold). */
@@ -86,7 +87,7 @@ export function timeWaitSegment(table: TimeWaitTable, slot: number, segment: Seg
   // number < rcv_nxt. Do not reschedule in the last case."
   if (pawsRejected || ack) table.restart(slot, now);
   return outOfWindowRateLimited(table, slot, segment.seq !== endSeq && !syn, now, policy.tcpInvalidRatelimit ?? 500)
-    ? { action: 'drop', pawsRejected }
+    ? { action: 'drop', pawsRejected, ackSkipped: true }
     : { action: 'ack', pawsRejected };
 }
 

@@ -13,8 +13,8 @@
 // expiry: a doubly-linked list threaded through the slots, appended at the tail and popped at the
 // head, is an exact expiry queue with O(1) insert, restart and remove, and no timer wheel entry
 // per connection. (An insert or restart with another length, or a `now` earlier than the last
-// one, walks back from the tail to its place, still exact.) The stack arms one timer on
-// `nextExpiry()`.
+// one, walks back from the tail to its place, still exact.) The stack keeps one entry in its
+// timer wheel, at `nextExpiry()`.
 import { randomBytes } from 'node:crypto';
 import { ipv4AddressFromBytes, type IpAddress } from '../wire/address.js';
 
@@ -23,8 +23,8 @@ export interface TimeWaitTableOptions {
   readonly timeWaitLength?: number;
   /**
    * net.ipv4.tcp_max_tw_buckets: beyond it a closing connection gets no TIME-WAIT (Linux logs
-   * "time wait bucket table overflow" and counts TCPTimeWaitOverflow). Linux sizes it from the
-   * established hash (often 262 144); default here: unlimited.
+   * "time wait bucket table overflow" and counts TCPTimeWaitOverflow). Linux sets it to half its
+   * established hash (tcp_sk_init); the stack passes its own default; here: unlimited.
    */
   readonly tcpMaxTwBuckets?: number;
   /** Slots to allocate up front (grows by half when full). */
@@ -127,6 +127,11 @@ export class TimeWaitTable {
   private tsRecentStamps = new Float64Array(0);
   private entryStamps = new Float64Array(0);
   private lastOowAcks = new Float64Array(0);
+  /** Each entry's 2MSL (its connection's msl may differ from another's): restarts reuse it. */
+  private durations = new Uint32Array(0);
+  /** Bumped whenever a slot's entry ends, so a holder of (slot, generation) can tell whether
+   *  its entry is still the one there (the stack's endpoints ask: is my TIME-WAIT over?). */
+  private generations = new Uint32Array(0);
   /** Expiry-queue links; `nexts` also chains the free list. */
   private prevs = new Int32Array(0);
   private nexts = new Int32Array(0);
@@ -160,7 +165,7 @@ export class TimeWaitTable {
       this.keys.byteLength + this.sndNxts.byteLength + this.rcvNxts.byteLength +
       this.rcvWnds.byteLength + this.tsRecents.byteLength + this.tsOffsets.byteLength + this.rcvWscales.byteLength +
       this.flags.byteLength + this.expiries.byteLength + this.tsRecentStamps.byteLength + this.entryStamps.byteLength +
-      this.lastOowAcks.byteLength + this.prevs.byteLength + this.nexts.byteLength + this.index.byteLength;
+      this.lastOowAcks.byteLength + this.durations.byteLength + this.generations.byteLength + this.prevs.byteLength + this.nexts.byteLength + this.index.byteLength;
     return bytes / Math.max(1, this.live);
   }
 
@@ -189,6 +194,7 @@ export class TimeWaitTable {
     this.lastOowAcks[slot] = -Infinity;
     this.flags[slot] =
       FLAG_LIVE | (typeof entry.localAddress === 'number' ? 0 : FLAG_V6) | (entry.tsRecent !== undefined ? FLAG_TIMESTAMPS : 0) | (entry.reuseAddress ? FLAG_REUSEADDR : 0);
+    this.durations[slot] = duration;
     this.expiries[slot] = now + duration;
     this.enqueue(slot);
     this.indexInsert(slot);
@@ -208,13 +214,15 @@ export class TimeWaitTable {
     this.indexRemove(slot);
     this.dequeue(slot);
     this.flags[slot] = 0;
+    this.generations[slot]++;
     this.nexts[slot] = this.freeHead;
     this.freeHead = slot;
     this.live--;
   }
 
-  /** Restarts the 2MSL wait from `now` (RFC 9293 §3.10.7.4: "restart the 2 MSL timeout"). */
-  restart(slot: number, now: number, duration = this.timeWaitLength): void {
+  /** Restarts the 2MSL wait from `now` (RFC 9293 §3.10.7.4: "restart the 2 MSL timeout"), for
+   *  the entry's own length unless another is given. */
+  restart(slot: number, now: number, duration = this.durations[slot]): void {
     if (!this.isLive(slot)) return;
     this.dequeue(slot);
     this.expiries[slot] = now + duration;
@@ -310,6 +318,18 @@ export class TimeWaitTable {
   }
   expiresAt(slot: number): number {
     return this.expiries[slot];
+  }
+  /** The entry's 2MSL, as inserted. */
+  duration(slot: number): number {
+    return this.durations[slot];
+  }
+  /** Changes each time the slot's entry ends: (slot, generation) names one entry for good. */
+  generation(slot: number): number {
+    return this.generations[slot];
+  }
+  /** Whether the entry named by (slot, generation) is still in TIME-WAIT. */
+  holds(slot: number, generation: number): boolean {
+    return this.isLive(slot) && this.generations[slot] === generation;
   }
   /** When the entry was created (Linux tw_entry_stamp): tcp_tw_reuse waits 1 s from it. */
   entryStamp(slot: number): number {
@@ -464,6 +484,8 @@ export class TimeWaitTable {
     this.tsRecentStamps = copy(this.tsRecentStamps, (n) => new Float64Array(n));
     this.entryStamps = copy(this.entryStamps, (n) => new Float64Array(n));
     this.lastOowAcks = copy(this.lastOowAcks, (n) => new Float64Array(n));
+    this.durations = copy(this.durations, (n) => new Uint32Array(n));
+    this.generations = copy(this.generations, (n) => new Uint32Array(n));
     this.prevs = copy(this.prevs, (n) => new Int32Array(n));
     this.nexts = copy(this.nexts, (n) => new Int32Array(n));
     this.capacity = capacity;

@@ -35,7 +35,7 @@
  *   in-window RST or new SYN drops it, a retransmitted SYN restarts the SYN-ACK timer.
  */
 
-import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../wire/seq.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from '../wire/seq.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { linuxSynOptions, linuxTcpOptions, type SackBlock, type TcpOption } from '../wire/tcp-options.js';
 import { ReceiveBuffer } from './buffers/receive-buffer.js';
@@ -43,7 +43,8 @@ import { SendBuffer } from './buffers/send-buffer.js';
 import { tcpConfig, type TcpConfig } from './config.js';
 import { newCounters, type TcpCounters } from './counters.js';
 import type { TcpErrorCode, TcpWriteError } from './errors.js';
-import type { TcpEvent, TcpEventSink } from './events.js';
+import type { DropReason, TcpEvent, TcpEventSink } from './events.js';
+import type { IcmpOutcome, IcmpPathMtuReport, IcmpReport } from './icmp-report.js';
 import { DEFAULT_DUP_THRESH, SackScoreboard } from './buffers/sack-scoreboard.js';
 import { Rack, type SeqRange } from './rack.js';
 import { createCongestionControl, type AckVerdict, type CaState, type CongestionControl, type CongestionControlName, type FlightState } from './congestion/index.js';
@@ -81,6 +82,10 @@ export interface ConnectionOptions {
   readonly now: number;
   /** Our MSS, from the MTU of the route (MTU − 40 for IPv4, − 60 for IPv6). */
   readonly mss: number;
+  /** The path MTU toward the peer when the stack knows a smaller one than the link's (its path
+   *  MTU cache, RFC 1191 / RFC 8201): the send MSS is bounded by it, the MSS we advertise is not
+   *  (Linux: tcp_sync_mss(dst_mtu) against advmss from the device MTU). */
+  readonly pmtu?: number;
   readonly config?: Partial<TcpConfig>;
   /** Added to `now` for TSval (Linux uses a random per-connection offset). Default 0. */
   readonly tsOffset?: number;
@@ -91,8 +96,15 @@ export interface ConnectionOptions {
 const OOW_ACK_INTERVAL = 500;
 /** Linux TCP_PAWS_MSL: in TIME-WAIT a RST escapes PAWS once TS.Recent is this old. */
 const TCP_PAWS_MSL = 60_000;
+/** Linux __inet_twsk_schedule: a timewait socket scheduled for at most 4 s counts as TWKilled. */
+const TW_KILL_TIMEOUT = 4_000;
+
 /** Linux TCP_TIMEWAIT_LEN: an orphaned FIN-WAIT-2 spends at most this long as a timewait socket. */
 const TCP_TIMEWAIT_LEN = 60_000;
+/** Linux net.ipv4.tcp_min_snd_mss: no path MTU report makes the send MSS smaller. */
+const TCP_MIN_SND_MSS = 48;
+/** RFC 8200 §5: the minimum IPv6 MTU; RFC 8201 §4: a smaller Packet Too Big is not applied. */
+const IPV6_MIN_MTU = 1280;
 
 export class Connection {
   readonly local: Endpoint;
@@ -137,6 +149,12 @@ export class Connection {
 
   // Negotiated options.
   private readonly ourMss: number;
+  /** IP header + TCP header without options: 40 (IPv4) or 60 (IPv6), Linux tcp_mtu_to_mss. */
+  private readonly headerBytes: number;
+  /** Linux icsk_pmtu_cookie: the path MTU the send MSS is synced to (RFC 1191, RFC 8201). */
+  private pmtu: number;
+  /** The MSS that path allows (tcp_sync_mss): pmtu − headerBytes, at least TCP_MIN_SND_MSS. */
+  private pathMss: number;
   peerMss = DEFAULT_PEER_MSS;
   sndWscale = 0;
   rcvWscale = 0;
@@ -146,7 +164,8 @@ export class Connection {
   sackEnabled = false;
   tsRecent = 0;
   tsRecentAt = 0;
-  private readonly tsOffset: number;
+  /** Added to the clock in TSval (RFC 7323 §5.4); the stack's TIME-WAIT entry keeps it. */
+  readonly tsOffset: number;
 
   private readonly sndBuf: SendBuffer;
   private readonly rcvBuf: ReceiveBuffer;
@@ -159,6 +178,12 @@ export class Connection {
   private rack: Rack | undefined;
   /** SYN or SYN-ACK retransmissions of the handshake (Linux total_retrans at that point). */
   private handshakeRetransmits = 0;
+  /** Linux sk_err_soft: the last ICMP error on a synchronized connection, reported instead of
+   *  ETIMEDOUT if it times out (tcp_write_err); cleared by an acceptable ACK (tcp_ack). */
+  private softErr: TcpErrorCode | undefined;
+  /** The largest segment sent since nothing was last in flight: a path MTU drop below it means
+   *  segments in flight were too big (Linux tcp_simple_retransmit checks each one). */
+  private largestInFlight = 0;
 
   // Timers, as deadlines.
   private readonly timers = new ConnectionTimers();
@@ -166,6 +191,9 @@ export class Connection {
   private rtxAttempts = 0;
   /** Linux tp->retrans_stamp: the first retransmission, for the tcp_retries2 budget. */
   private firstRetransmitAt = 0;
+  /** When the retransmission timer last resent the head (its skb timestamp in
+   *  tcp_ld_RTO_revert). */
+  private lastRtoAt = 0;
   /** Linux tp->bytes_acked: sequence space acknowledged so far (the SYN counts on an active
    *  open, as tcp_ack processes the SYN-ACK; a passive child starts at 0). */
   private bytesAckedTotal = 0;
@@ -225,6 +253,11 @@ export class Connection {
    *  waits on the keepalive timer, then in a FIN_WAIT2 timewait socket (see activeTimer). */
   private orphanKeepaliveUntil: number | undefined;
 
+  /** The windows are zero as last seen (SND.WND) or advertised (ours): the trace reports the
+   *  transitions. */
+  private sndWndClosed = false;
+  private rcvWndClosed = false;
+
   /** The application closed: nobody will read (orphan in Linux terms). */
   orphaned = false;
   /** The peer's FIN arrived in order: reads return what is left, then end of stream. */
@@ -246,6 +279,9 @@ export class Connection {
     this.sndSml = this.iss;
     this.lastSegStart = this.bufSeq;
     this.ourMss = o.mss;
+    this.headerBytes = typeof o.local.address === 'number' ? 40 : 60;
+    this.pmtu = o.pmtu ?? o.mss + this.headerBytes;
+    this.pathMss = this.mtuToMss(this.pmtu);
     this.tsOffset = o.tsOffset ?? 0;
     this.sndBuf = new SendBuffer(this.config.sendBufferSize);
     this.rcvBuf = new ReceiveBuffer(this.config.receiveBufferSize);
@@ -283,16 +319,36 @@ export class Connection {
    * stack's.
    */
   static acceptSyn(syn: IncomingSegment, o: ConnectionOptions): Connection {
+    const c = Connection.synReceived(syn, o, 'syn');
+    c.timers.rtx = o.now + synAckRetransmitTimeout(0, c.synAckSchedule);
+    return c;
+  }
+
+  /**
+   * Passive open from a SYN cookie (Linux cookie_v4_check → tcp_get_cookie_sock): the stack
+   * answered the SYN without state, ISS = the cookie, and rebuilt `syn` from the final ACK (the
+   * MSS, window scale and SACK the cookie carried). SYN-RECEIVED as Linux's child socket is, for
+   * the ACK the stack gives it next; the SYN-ACK already went out: it is neither sent again nor
+   * retransmitted, nor timed (without timestamps no RTT sample, as Linux takes none).
+   */
+  static acceptCookie(syn: IncomingSegment, o: ConnectionOptions): Connection {
+    const c = Connection.synReceived(syn, o, 'syn-cookie');
+    c.out.length = 0;
+    c.counters.outSegs--;
+    c.rttStart = Number.NaN;
+    return c;
+  }
+
+  private static synReceived(syn: IncomingSegment, o: ConnectionOptions, cause: string): Connection {
     const c = new Connection(o, { name: 'SYN-RECEIVED', passive: true });
     c.counters.passiveOpens++;
-    c.emitState('LISTEN', 'SYN-RECEIVED', 'syn', o.now);
+    c.emitState('LISTEN', 'SYN-RECEIVED', cause, o.now);
     c.negotiate(syn, o.now);
     c.receiveSyn(syn);
     // RFC 9293 §3.10.7.2: "SND.WND <- SEG.WND" is not in the LISTEN step; the SYN's window is
     // the peer's offer all the same (never scaled in a SYN, RFC 7323 §2.2).
-    c.updateWindow(syn.window, syn.seq, c.iss, true);
+    c.updateWindow(syn.window, syn.seq, c.iss, true, o.now);
     c.sendSynAck(o.now);
-    c.timers.rtx = o.now + synAckRetransmitTimeout(0, c.synAckSchedule);
     return c;
   }
 
@@ -390,9 +446,29 @@ export class Connection {
     return this.rtt.srtt;
   }
 
-  /** The MSS we send with: min(our MSS, the peer's), less the timestamp option. */
+  /** What the handshake agreed, as `ss -i` shows it: ts, sack, wscale:snd,rcv and advmss (the
+   *  MSS we announced). */
+  get negotiated(): { readonly timestamps: boolean; readonly sack: boolean; readonly wscale: readonly [number, number] | undefined; readonly advmss: number } {
+    return { timestamps: this.timestampsEnabled, sack: this.sackEnabled, wscale: this.wscaleOn ? [this.sndWscale, this.rcvWscale] : undefined, advmss: this.ourMss };
+  }
+
+  /** The MSS we send with: min(our MSS, the peer's, the path's), less the timestamp option. */
   get sendMss(): number {
-    return Math.max(1, Math.min(this.ourMss, this.peerMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+    return this.mssWith(this.pathMss);
+  }
+
+  private mssWith(pathMss: number): number {
+    return Math.max(1, Math.min(this.ourMss, this.peerMss, pathMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+  }
+
+  /** The path MTU the send MSS follows (Linux icsk_pmtu_cookie). */
+  get pathMtu(): number {
+    return this.pmtu;
+  }
+
+  /** The ICMP error remembered for a timeout (Linux sk_err_soft; SO_ERROR reads it). */
+  get softError(): TcpErrorCode | undefined {
+    return this.softErr;
   }
 
   /** What we expect the peer's segments to carry (Linux icsk_ack.rcv_mss). */
@@ -572,6 +648,165 @@ export class Connection {
   }
 
   // ------------------------------------------------------------------------------------------
+  // ICMP errors (RFC 1122 §4.2.3.9, RFC 5927; Linux tcp_v4_err / tcp_v6_err)
+
+  /**
+   * An ICMP error that quotes one of this connection's segments (the stack found us by the
+   * quoted 4-tuple). Returns what it did, for the stack's counters and its path MTU cache.
+   */
+  icmpError(report: IcmpReport, now: number): IcmpOutcome {
+    const [outcome, rtoReverted] = this.icmpOutcome(report, now);
+    this.event({
+      type: 'icmp',
+      icmp: report.name,
+      seq: report.seq,
+      outcome,
+      ...(report.action === 'error' && (outcome === 'aborted' || outcome === 'soft-error') ? { error: report.error } : {}),
+      ...(report.action === 'path-mtu' ? { mtu: report.mtu } : {}),
+      mss: this.sendMss,
+      ...(rtoReverted ? { rtoReverted } : {}),
+      at: now,
+    });
+    return outcome;
+  }
+
+  /** What the error does, and whether it undid an RTO backoff. */
+  private icmpOutcome(report: IcmpReport, now: number): [IcmpOutcome, boolean] {
+    const st = this.st;
+    // tcp_v4_err: a TIME-WAIT socket takes no ICMP ("inet_twsk_put ... return 0"), nor a
+    // closed one ("if (sk->sk_state == TCP_CLOSE) goto out").
+    if (st.name === 'CLOSED' || st.name === 'TIME-WAIT') return ['ignored', false];
+    if (st.name === 'SYN-RECEIVED' && st.passive) {
+      // Linux tcp_req_err, for a request socket: the quote must be our SYN-ACK exactly
+      // ("seq != tcp_rsk(req)->snt_isn": OUTOFWINDOWICMPS). A network-level error drops the
+      // request silently ("POSIX does not want network errors returned from accept()").
+      if (report.seq !== this.iss) return ['out-of-window', false];
+      if (!report.abortsRequest) return ['ignored', false];
+      this.enterClosed('icmp', now, undefined);
+      return ['request-dropped', false];
+    }
+    // RFC 5927 §4.1: "TCP SHOULD check that the TCP sequence number contained in the payload of
+    // the ICMP error message is within the range SND.UNA =< SEG.SEQ < SND.NXT". Linux:
+    // between(seq, snd_una, snd_nxt), both ends included, as unsigned offsets from SND.UNA (so
+    // a guess 2^31 away is out too); its snd_nxt is tcplab's SND.MAX.
+    if (!seqInWindow(report.seq, this.sndUna, seqDiff(this.sndMax, this.sndUna) + 1)) return ['out-of-window', false];
+    if (report.action === 'ignore') return ['ignored', false];
+    if (report.action === 'path-mtu') return [this.icmpPathMtu(report, now), false];
+    if (st.name === 'SYN-SENT' || st.name === 'SYN-RECEIVED') {
+      // Linux tcp_done_with_error in SYN-SENT and (simultaneous) SYN-RECV: ANY of these errors
+      // ends the connect, host and net unreachable included. RFC 1122 §4.2.3.9 calls those
+      // soft ("SHOULD NOT abort"); Linux, and so tcplab, fails the connect at once
+      // (connect() → EHOSTUNREACH, "No route to host").
+      if (report.error !== 'ECONNREFUSED') this.counters.attemptFails++;
+      this.enterClosed('icmp', now, report.error);
+      return ['aborted', false];
+    }
+    // RFC 6069 §4 / Linux tcp_ld_RTO_revert: a net or host unreachable for the retransmitted
+    // head says the path is down, not congested: undo one backoff so the next retransmission
+    // comes sooner.
+    const reverted = report.revertsRto && this.revertRtoBackoff(report.seq, now);
+    // RFC 1122 §4.2.3.9: "TCP MUST NOT abort ... on Destination Unreachable codes 0, 1, 5 ...
+    // [it] SHOULD make the information available to the application". Linux keeps trying ("we
+    // will keep trying until we time out, or the user gives up") even for port and protocol
+    // unreachable, and keeps the error for the timeout (sk_err_soft, no IP_RECVERR).
+    this.softErr = report.error;
+    return ['soft-error', reverted];
+  }
+
+  /**
+   * Fragmentation needed (RFC 1191 §6.1) or Packet Too Big (RFC 8201 §4) for one of our
+   * segments: Linux tcp_v4_mtu_reduced / tcp_v6_mtu_reduced. The stack updates its route
+   * cache when this returns 'path-mtu'.
+   */
+  private icmpPathMtu(report: IcmpPathMtuReport, now: number): IcmpOutcome {
+    if (this.headerBytes === 60) {
+      // tcp_v6_err: "if (mtu < IPV6_MIN_MTU) goto out"; tcp_v6_mtu_reduced: "Drop requests
+      // trying to increase our current mss" before the route is touched (RFC 5927 §7.2: a
+      // report that would not shrink what we send is at best useless).
+      if (report.mtu < IPV6_MIN_MTU) return 'ignored';
+      if (this.mssWith(this.mtuToMss(report.mtu)) >= this.sendMss) return 'ignored';
+    }
+    // IPv4: the route takes the report (ip_rt_update_pmtu ignores an increase and clamps to
+    // min_pmtu); then, "if (inet_csk(sk)->icsk_pmtu_cookie > mtu)", tcp_sync_mss and
+    // tcp_simple_retransmit. (Linux also records EMSGSIZE as the soft error when the route
+    // clamped the MTU and still sends DF, which it never does with the default pmtudisc.)
+    if (report.routeMtu < this.pmtu) this.pathMtuChanged(report.routeMtu, now);
+    return 'path-mtu';
+  }
+
+  /**
+   * The route's MTU toward the peer changed: the send MSS follows it (Linux tcp_sync_mss). A
+   * drop reported by an ICMP error for this connection (`retransmit`) also means the segments
+   * in flight that no longer fit were lost: they go again at once (tcp_simple_retransmit). A
+   * drop learned by another connection to the same host only resizes what is sent from now on
+   * (Linux's tcp_current_mss notices the route's new MTU at the next transmission). Returns
+   * whether the send MSS changed.
+   */
+  pathMtuChanged(mtu: number, now: number, retransmit = true): boolean {
+    if (!(mtu > 0) || mtu === this.pmtu) return false;
+    const before = this.sendMss;
+    const lower = mtu < this.pmtu;
+    this.pmtu = mtu;
+    this.pathMss = this.mtuToMss(mtu);
+    if (lower && retransmit) this.simpleRetransmit(now);
+    return this.sendMss !== before;
+  }
+
+  /** Linux __tcp_mtu_to_mss: the path MTU less the IP and TCP headers, at least tcp_min_snd_mss. */
+  private mtuToMss(mtu: number): number {
+    return Math.max(TCP_MIN_SND_MSS, mtu - this.headerBytes);
+  }
+
+  /**
+   * Linux tcp_simple_retransmit after a path MTU drop: segments in flight larger than the new
+   * MSS were dropped on the way, so they go again now, cut to the new MSS, as many as cwnd
+   * allows (Linux marks them lost, so they no longer count in flight), the rest as ACKs return
+   * (go-back-N from SND.UNA). "Don't muck with the congestion window here ... we do not
+   * increase amount of _data_ in network, but units changed": cwnd and ssthresh stay, no
+   * TCPTimeouts, no recovery. The retransmission timer restarts with the head.
+   */
+  private simpleRetransmit(now: number): void {
+    if (!this.canSendData() || this.sndUna === this.sndMax || this.largestInFlight <= this.sendMss) return;
+    const mss = this.sendMss;
+    const finOut = this.finSeq !== undefined && seqGt(this.sndMax, this.finSeq);
+    const dataEnd = finOut && this.finSeq !== undefined ? this.finSeq : this.sndMax;
+    let budget = Math.max(this.cc.cwnd, mss);
+    this.sndNxt = this.sndUna;
+    while (budget > 0 && seqLt(this.sndNxt, this.sndMax)) {
+      if (this.skipSacked()) continue;
+      const seq = this.sndNxt;
+      const len = Math.min(mss, Math.max(0, seqDiff(dataEnd, seq)));
+      const fin = finOut && seqAdd(seq, len) === this.finSeq;
+      if (len === 0 && !fin) break;
+      this.sendData(seq, len, fin, now);
+      this.event({ type: 'retransmission', seq, len: len + (fin ? 1 : 0), rto: 0, attempt: 1, kind: 'pmtu', at: now });
+      budget -= Math.max(len, 1);
+    }
+    this.timers.rtx = now + this.rtt.rto;
+    this.rtxIsProbe = false;
+  }
+
+  /**
+   * RFC 6069 §4 as Linux's tcp_ld_RTO_revert does it: only for the segment at SND.UNA, after
+   * the retransmission timer backed off. One backoff is undone; the timer then expires the new
+   * RTO after the head was last sent, or at once when that time has passed.
+   */
+  private revertRtoBackoff(seq: number, now: number): boolean {
+    if (seq !== this.sndUna || this.sndUna === this.sndMax || this.rtxAttempts === 0 || this.rtt.backoffs === 0) return false;
+    const rto = this.rtt.revertBackoff();
+    const remaining = rto - (now - this.lastRtoAt);
+    this.rtxIsProbe = false;
+    if (remaining > 0) {
+      this.timers.rtx = now + remaining;
+      return true;
+    }
+    // "RTO revert clocked out retransmission. Will retransmit now."
+    this.timers.rtx = undefined;
+    this.onRetransmitTimeout(now);
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
   // SEGMENT ARRIVES (RFC 9293 §3.10.7)
 
   input(seg: IncomingSegment, now: number): void {
@@ -605,6 +840,8 @@ export class Connection {
     // First, check the ACK bit: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
     // the RST bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
     if (hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndNxt))) {
+      this.counters.badHandshakeAcks++;
+      this.dropped('bad-ack', seg, now);
       if (!rst) this.replyReset(seg);
       return;
     }
@@ -626,7 +863,7 @@ export class Connection {
       // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
       this.sndUna = seg.ack;
       this.bytesAckedTotal = 1;
-      this.updateWindow(seg.window, seg.seq, seg.ack, true);
+      this.updateWindow(seg.window, seg.seq, seg.ack, true, now);
       this.synAcked(seg, now);
       this.setState({ name: 'ESTABLISHED' }, 'syn-ack', now);
       this.ackNow = true;
@@ -643,7 +880,7 @@ export class Connection {
     }
     // Simultaneous open: "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment
     // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it." The SYN's timer keeps running.
-    this.updateWindow(seg.window, seg.seq, this.iss, true);
+    this.updateWindow(seg.window, seg.seq, this.iss, true, now);
     this.setState({ name: 'SYN-RECEIVED', passive: false }, 'syn', now);
     this.sendSynAck(now);
   }
@@ -659,6 +896,8 @@ export class Connection {
     // such an ACK is dropped).
     const passiveSynRcvd = this.st.name === 'SYN-RECEIVED' && this.st.passive;
     if (passiveSynRcvd && (seg.flags & TCP_ACK) !== 0 && seg.ack !== seqAdd(this.iss, 1)) {
+      this.counters.badHandshakeAcks++;
+      this.dropped('bad-ack', seg, now);
       if (!rst) this.replyReset(seg);
       return;
     }
@@ -669,6 +908,7 @@ export class Connection {
     // not subject to PAWS (Linux tcp_validate_incoming).
     if (!rst && this.pawsReject(seg, now)) {
       this.counters.pawsEstabRejected++;
+      this.dropped('paws', seg, now);
       this.oowAck(seg, now);
       return;
     }
@@ -679,6 +919,7 @@ export class Connection {
       if (now - this.lastOowAckAt >= OOW_ACK_INTERVAL) {
         this.lastOowAckAt = now;
         this.counters.retransSegs++;
+        this.counters.synRetrans++;
         this.sendSynAck(now);
         // "expires += tcp_reqsk_timeout(req); mod_timer_pending(&req->rsk_timer, expires)":
         // the next timer-driven SYN-ACK is a full (backed-off) timeout from this one.
@@ -692,7 +933,7 @@ export class Connection {
     // SEG.ACK = SND.NXT: its ACK completes the handshake, its SYN is old news.
     if (syn && !rst && (seg.flags & TCP_ACK) !== 0 && this.st.name === 'SYN-RECEIVED' && !this.st.passive
       && seqAdd(seg.seq, 1) === this.rcvNxt && seg.ack === this.sndNxt && seg.payload.length === 0) {
-      this.updateWindow(seg.window, seg.seq, seg.ack, true);
+      this.updateWindow(seg.window, seg.seq, seg.ack, true, now);
       this.synAcked(seg, now);
       this.setState({ name: 'ESTABLISHED' }, 'syn-ack', now);
       this.afterEstablished(now);
@@ -706,13 +947,16 @@ export class Connection {
       // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
       // (unless the RST bit is set, if so drop the segment and return)". A SYN gets RFC 5961
       // §4's challenge ACK instead (Linux syn_challenge).
-      if (!rst) {
-        if (syn) this.challengeAck(now);
-        else this.oowAck(seg, now);
-      } else if (this.resetCheck(seg.seq)) {
+      if (rst && this.resetCheck(seg.seq)) {
         // Linux tcp_reset_check: after the peer's FIN, a RST one below RCV.NXT (sent with
         // the FIN's sequence number) resets too.
         this.resetByPeer(now);
+        return;
+      }
+      this.dropped('out-of-window', seg, now);
+      if (!rst) {
+        if (syn) this.challengeAck(now);
+        else this.oowAck(seg, now);
       }
       return;
     }
@@ -775,17 +1019,23 @@ export class Connection {
     }
 
     // Fifth, check the ACK field: "if the ACK bit is off, drop the segment and return".
-    if ((seg.flags & TCP_ACK) === 0) return;
+    if ((seg.flags & TCP_ACK) === 0) {
+      this.counters.noAckDrops++;
+      this.dropped('no-ack', seg, now);
+      return;
+    }
     if (this.st.name === 'SYN-RECEIVED') {
       // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue processing
       // with the variables below set to: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <-
       // SEG.ACK. If the segment acknowledgment is not acceptable, form a reset segment
       // <SEQ=SEG.ACK><CTL=RST> and send it."
       if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndNxt))) {
+        this.counters.badHandshakeAcks++;
+        this.dropped('bad-ack', seg, now);
         this.replyReset(seg);
         return;
       }
-      this.updateWindow(seg.window, seg.seq, seg.ack, false);
+      this.updateWindow(seg.window, seg.seq, seg.ack, false, now);
       this.synAcked(seg, now);
       this.setState({ name: 'ESTABLISHED' }, 'ack', now);
       this.afterEstablished(now);
@@ -824,12 +1074,15 @@ export class Connection {
     const maxBack = Math.min(this.maxSndWnd, this.bytesAckedTotal);
     if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUna, -maxBack))) {
       this.counters.ackOutOfRange++;
+      this.dropped('bad-ack', seg, now);
       this.challengeAck(now);
       return false;
     }
     // Linux tcp_ack: "Something worked": an acceptable ACK resets the probe count, so a peer
     // that keeps answering zero-window probes is never given up on.
     this.probesOut = 0;
+    // "We passed data and got it acked, remove any soft error log" (not for an old ACK).
+    if (!seqLt(ack, this.sndUna)) this.softErr = undefined;
     this.lastAckRcvdAt = now;
     const oldWnd = this.sndWnd;
     const isDupCandidate =
@@ -887,7 +1140,7 @@ export class Connection {
     // SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, set
     // SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK." (old ACKs are ignored for the window.)
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
-      this.updateWindow(seg.window, seg.seq, ack, false);
+      this.updateWindow(seg.window, seg.seq, ack, false, now);
     }
     // A duplicate ACK: RFC 5681 §2 without SACK; with SACK, RFC 6675 §2: an ACK that SACKs new
     // data without advancing SND.UNA.
@@ -963,6 +1216,7 @@ export class Connection {
     if (this.tlpHighSeq !== undefined && seqGe(ack, this.tlpHighSeq)) this.tlpHighSeq = undefined;
     this.timers.rtx = this.sndUna === this.sndMax ? undefined : now + this.rtt.rto;
     this.rtxIsProbe = false;
+    if (this.sndUna === this.sndMax) this.largestInFlight = 0;
 
     // Congestion control (RFC 5681, RFC 6582 / RFC 6675 recovery, PRR): the controller decides,
     // the connection retransmits.
@@ -1156,6 +1410,9 @@ export class Connection {
     // tcp_data_queue: SKB_DROP_REASON_TCP_ZEROWINDOW) and the ACK repeats the window.
     const room = seqDiff(this.rcvAdvEnd, dataSeq);
     if (room <= 0) {
+      const zero = this.rcvWnd === 0;
+      if (zero) this.counters.zeroWindowDrops++;
+      this.dropped(zero ? 'zero-window' : 'out-of-window', seg, now);
       this.ackNow = true;
       return true;
     }
@@ -1316,7 +1573,10 @@ export class Connection {
       this.oowAck(seg, now);
       return;
     }
-    if (paws) this.counters.pawsEstabRejected++;
+    if (paws) {
+      this.counters.pawsEstabRejected++;
+      this.dropped('paws', seg, now);
+    }
     if (rst) return;
     // RFC 9293 §3.10.7.4 eighth step, TIME-WAIT: "Remain in the TIME-WAIT state. Restart the
     // 2 MSL time-wait timeout." (Linux restarts it for anything carrying ACK, or PAWS-rejected.)
@@ -1477,15 +1737,8 @@ export class Connection {
     // RFC 6675 §5 (C): in recovery, lost segments go before new data.
     if (this.scoreboard !== undefined && this.cc.caState === 'recovery') this.retransmitLost(now, false);
     for (;;) {
-      // Going back after a timeout, skip what the receiver SACKed (RFC 6675 §5.1).
+      if (this.skipSacked()) continue;
       const sb = this.scoreboard;
-      if (sb !== undefined && seqLt(this.sndNxt, this.sndMax) && sb.isSacked(this.sndNxt)) {
-        const block = sb.sackedBlocks().find((bl) => seqLe(bl.left, this.sndNxt) && seqLt(this.sndNxt, bl.right));
-        if (block !== undefined) {
-          this.sndNxt = seqMax(this.sndNxt, block.right);
-          continue;
-        }
-      }
       const offset = seqDiff(this.sndNxt, this.bufSeq);
       const queued = this.sndBuf.length - offset;
       const wndEnd = seqAdd(this.sndUna, this.sndWnd);
@@ -1518,6 +1771,17 @@ export class Connection {
     }
     this.scheduleLossProbe(now);
     this.checkPersist(now);
+  }
+
+  /** Going back after a timeout or a path MTU drop, skip what the receiver SACKed (RFC 6675
+   *  §5.1). True when SND.NXT moved. */
+  private skipSacked(): boolean {
+    const sb = this.scoreboard;
+    if (sb === undefined || !seqLt(this.sndNxt, this.sndMax) || !sb.isSacked(this.sndNxt)) return false;
+    const block = sb.sackedBlocks().find((bl) => seqLe(bl.left, this.sndNxt) && seqLt(this.sndNxt, bl.right));
+    if (block === undefined) return false;
+    this.sndNxt = seqMax(this.sndNxt, block.right);
+    return true;
   }
 
   /** One segment of `len` bytes at `seq` (plus the FIN), first transmission or go-back-N. */
@@ -1553,6 +1817,7 @@ export class Connection {
       this.rttStart = now;
     }
     this.counters.bytesSent += len;
+    if (len > this.largestInFlight) this.largestInFlight = len;
     if (advance) this.sndNxt = seqMax(this.sndNxt, end);
     this.sndMax = seqMax(this.sndMax, end);
     this.cc.onDataSent({ now, bytes: len, retransmission, sndUna: this.sndUna, sndNxt: this.sndMax, ...this.flight() });
@@ -1679,7 +1944,7 @@ export class Connection {
     const synchronizedRcv = this.irs !== undefined;
     const ack = synchronizedRcv ? this.rcvNxt : 0;
     if (synchronizedRcv && (flags & TCP_RST) === 0) flags |= TCP_ACK;
-    const window = (flags & TCP_ACK) !== 0 || synchronizedRcv ? this.windowField() : 0;
+    const window = (flags & TCP_ACK) !== 0 || synchronizedRcv ? this.windowField(now) : 0;
     // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without; a D-SACK block goes first
     // (RFC 2883 §4) and only once.
     let sackBlocks: SackBlock[] | undefined;
@@ -1720,7 +1985,7 @@ export class Connection {
    * shrunk (§3.8.6.2.2 "the receiver SHOULD NOT shrink the window"). With scaling the window
    * is rounded up to the scale's unit, as Linux does (ALIGN), so it is not scaled away.
    */
-  private windowField(): number {
+  private windowField(now: number): number {
     const { field, window } = selectWindow({
       space: this.rcvBuf.window(),
       capacity: this.rcvBuf.capacity,
@@ -1731,6 +1996,10 @@ export class Connection {
     });
     const edge = seqAdd(this.rcvNxt, window);
     if (seqGt(edge, this.rcvAdvEnd) || this.irs === undefined) this.rcvAdvEnd = edge;
+    if ((window === 0) !== this.rcvWndClosed && this.irs !== undefined) {
+      this.rcvWndClosed = window === 0;
+      this.event({ type: 'window', direction: 'receive', window, change: window === 0 ? 'zero' : 'open', at: now });
+    }
     return field;
   }
 
@@ -1824,13 +2093,14 @@ export class Connection {
       // Linux tcp_retransmit_timer → tcp_write_timeout: SYNs on the tcp_syn_retries schedule
       // (src/tcp/timing/retransmit-schedule.ts), ETIMEDOUT when it runs out.
       if (synTimedOut(this.rtxAttempts, now - this.firstSynAt, this.synSchedule)) {
-        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        this.timedOut('timeout', now);
         return;
       }
       if (st.name === 'SYN-SENT') this.sendSyn(now);
       else this.sendSynAck(now);
       this.rtxAttempts++;
       this.counters.retransSegs++;
+      this.counters.synRetrans++;
       const rto = synRetransmitTimeout(this.rtxAttempts, this.synSchedule);
       this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: st.name === 'SYN-SENT' ? 'syn' : 'syn-ack', at: now });
       this.timers.rtx = now + rto;
@@ -1845,6 +2115,7 @@ export class Connection {
       this.sendSynAck(now);
       this.rtxAttempts++;
       this.counters.retransSegs++;
+      this.counters.synRetrans++;
       const rto = synAckRetransmitTimeout(this.rtxAttempts, this.synAckSchedule);
       this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: 'syn-ack', at: now });
       this.timers.rtx = now + rto;
@@ -1866,20 +2137,20 @@ export class Connection {
       let limit = 2 * cfg.rtoMax;
       if (cfg.userTimeout > 0) {
         if (rtxDelta > cfg.userTimeout) {
-          this.enterClosed('timeout', now, 'ETIMEDOUT');
+          this.timedOut('timeout', now);
           return;
         }
         limit = Math.min(limit, cfg.userTimeout);
       }
       if (now - this.lastAckRcvdAt > limit && rtxDelta > limit) {
-        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        this.timedOut('timeout', now);
         return;
       }
     } else {
       if (this.rtxAttempts === 0) this.firstRetransmitAt = now;
       const retries2 = this.orphaned ? orphanRetries({ alive: this.rtt.rto < cfg.rtoMax }) : cfg.tcpRetries2;
       if (dataTimedOut({ retransmits: this.rtxAttempts, elapsedSinceFirstRetransmit: now - this.firstRetransmitAt, retries2, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax, userTimeout: cfg.userTimeout })) {
-        this.enterClosed('timeout', now, 'ETIMEDOUT');
+        this.timedOut('timeout', now);
         return;
       }
       this.rtxAttempts++;
@@ -1908,6 +2179,7 @@ export class Connection {
     // (5.4) "Retransmit the earliest segment that has not been acknowledged": go-back-N from
     // SND.UNA; what follows goes out again as cwnd reopens.
     this.sndNxt = this.sndUna;
+    this.lastRtoAt = now;
     const before = this.out.length;
     this.transmit(now);
     if (this.out.length === before) {
@@ -1939,7 +2211,7 @@ export class Connection {
     // tcp_probe_timer: "if (icsk->icsk_probes_out >= max_probes) abort" (max_probes =
     // tcp_retries2).
     if (this.probesOut >= this.config.tcpRetries2) {
-      this.enterClosed('persist-timeout', now, 'ETIMEDOUT');
+      this.timedOut('persist-timeout', now);
       return;
     }
     this.probesOut++;
@@ -1976,7 +2248,7 @@ export class Connection {
     if (this.keepaliveProbes >= cfg.keepaliveProbes) {
       // Linux sends a RST before reporting ETIMEDOUT here (unlike tcp_retries2).
       this.sendActiveReset(now);
-      this.enterClosed('keepalive-timeout', now, 'ETIMEDOUT');
+      this.timedOut('keepalive-timeout', now);
       return;
     }
     this.keepaliveProbes++;
@@ -2006,6 +2278,9 @@ export class Connection {
   private orphanFinWait2(now: number): TcpState {
     const tmo = this.finTimeout();
     this.orphanKeepaliveUntil = tmo > TCP_TIMEWAIT_LEN ? now + tmo - TCP_TIMEWAIT_LEN : undefined;
+    // Linux counts the timewait socket when it is scheduled; with a timeout above 60 s that is
+    // when the keepalive phase ends, counted here at its start.
+    this.countTimeWait(Math.min(tmo, TCP_TIMEWAIT_LEN));
     return { name: 'FIN-WAIT-2', orphanDeadline: now + tmo };
   }
 
@@ -2034,7 +2309,15 @@ export class Connection {
       this.enterClosed(cause, now, undefined);
       return;
     }
+    // TW / TWKilled for TIME-WAIT are the stack's to count: its table knows whether
+    // tcp_max_tw_buckets let the entry in (else TCPTimeWaitOverflow, and no TW).
     this.setState({ name: 'TIME-WAIT', enteredAt: now, expiresAt: now + 2 * this.config.msl }, cause, now);
+  }
+
+  /** Linux __inet_twsk_schedule: "kill = timeo <= 4*HZ" decides between TWKilled and TW. */
+  private countTimeWait(timeout: number): void {
+    if (timeout <= TW_KILL_TIMEOUT) this.counters.timeWaitsKilled++;
+    else this.counters.timeWaits++;
   }
 
   private restartTimeWait(now: number): void {
@@ -2054,15 +2337,29 @@ export class Connection {
       return;
     }
     // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset"; CLOSING, LAST-ACK: "enter the
-    // CLOSED state". Linux tcp_reset says EPIPE in CLOSE-WAIT, ECONNRESET elsewhere.
-    if (st.name === 'CLOSING' || st.name === 'LAST-ACK') this.enterClosed('rst', now, undefined);
-    else this.enterClosed('rst', now, st.name === 'CLOSE-WAIT' ? 'EPIPE' : 'ECONNRESET');
+    // CLOSED state". Linux tcp_reset records an error in every one of them (SO_ERROR shows
+    // it): EPIPE in CLOSE-WAIT, ECONNRESET elsewhere; we follow Linux.
+    this.enterClosed('rst', now, st.name === 'CLOSE-WAIT' ? 'EPIPE' : 'ECONNRESET');
+  }
+
+  /**
+   * Linux tcp_write_err: a connection that gives up reports the ICMP error it last heard of
+   * (`sk_err_soft ? : ETIMEDOUT`), so a timeout after "host unreachable" says EHOSTUNREACH.
+   */
+  private timedOut(cause: string, now: number): void {
+    const error = this.softErr ?? 'ETIMEDOUT';
+    // tcp_done counts AttemptFails for any failure in SYN-SENT; enterClosed knows ETIMEDOUT.
+    if (error !== 'ETIMEDOUT' && this.irs === undefined) this.counters.attemptFails++;
+    this.enterClosed(cause, now, error);
   }
 
   private enterClosed(cause: string, now: number, error: TcpErrorCode | undefined): void {
     if (error !== undefined) this.err = error;
-    if (error === 'ECONNRESET' || error === 'EPIPE') this.counters.estabResets++;
+    // Linux tcp_set_state: TCP_MIB_ESTABRESETS counts leaving ESTABLISHED or CLOSE-WAIT for CLOSED.
+    if ((error === 'ECONNRESET' || error === 'EPIPE') && (this.st.name === 'ESTABLISHED' || this.st.name === 'CLOSE-WAIT')) this.counters.estabResets++;
     if (error === 'ECONNREFUSED' || (error === 'ETIMEDOUT' && this.irs === undefined)) this.counters.attemptFails++;
+    // Linux tcp_write_err: every ETIMEDOUT abort (retransmissions, zero-window probes, keepalive).
+    if (error === 'ETIMEDOUT') this.counters.abortOnTimeout++;
     this.stopTimers();
     this.sndBuf.clear();
     this.setState({ name: 'CLOSED' }, cause, now);
@@ -2082,9 +2379,13 @@ export class Connection {
   // ------------------------------------------------------------------------------------------
   // Misc
 
-  private updateWindow(window: number, seq: number, ack: number, syn: boolean): void {
+  private updateWindow(window: number, seq: number, ack: number, syn: boolean, now: number): void {
     // RFC 7323 §2.2: "The window field in a segment where the SYN bit is set MUST NOT be scaled".
     const wnd = syn ? window : window * 2 ** this.sndWscale;
+    if ((wnd === 0) !== this.sndWndClosed) {
+      this.sndWndClosed = wnd === 0;
+      this.event({ type: 'window', direction: 'send', window: wnd, change: wnd === 0 ? 'zero' : 'open', at: now });
+    }
     this.sndWnd = wnd;
     this.sndWl1 = seq;
     this.sndWl2 = ack;
@@ -2113,6 +2414,11 @@ export class Connection {
 
   private event(e: TcpEvent): void {
     if (this.sink !== undefined) this.sink(e);
+  }
+
+  /** A segment dropped for `reason` (the trace's drop event; nothing is built without a sink). */
+  private dropped(reason: DropReason, seg: IncomingSegment, now: number): void {
+    if (this.sink !== undefined) this.sink({ type: 'drop', reason, seq: seg.seq, len: segmentLength(seg), at: now });
   }
 }
 

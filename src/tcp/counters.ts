@@ -45,6 +45,21 @@ export interface TcpCounters {
   outOfWindow: number;
   /** ACKs outside RFC 5961 §5's range. */
   ackOutOfRange: number;
+  /** In SYN-SENT or SYN-RECEIVED, an ACK that is not for our SYN (answered with RST). */
+  badHandshakeAcks: number;
+  /** Segments without ACK on a synchronized connection, dropped (RFC 9293 §3.10.7.4 fifth). */
+  noAckDrops: number;
+  /** TCPZeroWindowDrop: data that arrived while our receive window was zero. */
+  zeroWindowDrops: number;
+  /** TCPSynRetrans: SYN and SYN-ACK retransmissions. */
+  synRetrans: number;
+  /** TCPAbortOnTimeout: connections that failed with ETIMEDOUT (retransmission, zero-window
+   *  probe or keepalive timeout). */
+  abortOnTimeout: number;
+  /** TW / TWKilled: entries into TIME-WAIT, and into an orphaned FIN-WAIT-2's timewait phase,
+   *  as Linux's __inet_twsk_schedule counts them: TWKilled when the wait is 4 s or less. */
+  timeWaits: number;
+  timeWaitsKilled: number;
   /** TCPAbortOnData / TCPAbortOnClose. */
   abortOnData: number;
   abortOnClose: number;
@@ -85,6 +100,13 @@ export function newCounters(): TcpCounters {
     pawsEstabRejected: 0,
     outOfWindow: 0,
     ackOutOfRange: 0,
+    badHandshakeAcks: 0,
+    noAckDrops: 0,
+    zeroWindowDrops: 0,
+    synRetrans: 0,
+    abortOnTimeout: 0,
+    timeWaits: 0,
+    timeWaitsKilled: 0,
     abortOnData: 0,
     abortOnClose: 0,
     delayedAcks: 0,

@@ -11,3 +11,4 @@ export * from './negotiation.js';
 export * from './receive-window.js';
 export * from './timers.js';
 export * from './connection.js';
+export * from './icmp-report.js';

@@ -33,7 +33,7 @@ describeTun('HTTP over tcplab', (getNs) => {
     expect(out).toMatch(/Complete requests:\s+2000/);
     expect(out).toMatch(/Failed requests:\s+0/);
     // HTTP/1.0 without keep-alive: the server closes first, so TIME-WAIT is on tcplab's side.
-    const states = [...host.net.stack.tcp.connections.values()].map((e) => e.connection.stateName);
+    const states = host.net.stack.tcp.sockets(host.net.now()).map((r) => r.state);
     expect(states.filter((s) => s === 'TIME-WAIT').length).toBeGreaterThan(1900);
     server.close();
   }, 150_000);

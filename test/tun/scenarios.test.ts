@@ -30,7 +30,7 @@ describeTun('the tour, scenario by scenario (--quick)', () => {
       expect(tshark('-T', 'fields', '-e', 'frame.number')).toHaveLength(result.packets);
       expect(tshark('-Y', '_ws.malformed')).toEqual([]);
       // The timeline shows each packet or counts it in a fold line.
-      const shown = result.timeline.filter((l) => / (tcplab → kernel|kernel → tcplab) {2}/.test(l) && !/✂|⧗|⧉/.test(l)).length;
+      const shown = result.timeline.filter((l) => / (tcplab → kernel|kernel → tcplab) {2}/.test(l) && !/✂|⧗|⧉|⏸|▶/.test(l)).length;
       const folded = result.timeline.reduce((n, l) => n + Number(/…\s+(\d+) more data\/ACK packets/.exec(l)?.[1] ?? 0), 0);
       expect(shown + folded).toBe(result.packets);
     }, 60_000);

@@ -18,6 +18,8 @@ export const backlog: ScenarioDefinition = {
     const server = await listenOn(ctx, 50001, { backlog: 1, pauseAccepting: true });
     const first = await peer.connect(host.address, 50001);
     await peer.connect(host.address, 50001);
+    // The client is connected once it sent its ACK; tcplab has the connection when that arrives.
+    await ctx.until('two connections in the accept queue', () => server.acceptQueueLength >= 2, 2_000).catch(() => undefined);
     ctx.check('two connections complete with backlog 1', server.acceptQueueLength === 2, `${server.acceptQueueLength} in the accept queue`);
     const third = await peer.connect(host.address, 50001, { nonblocking: true });
     await kernelReaches(ctx, 'SYN-SENT');

@@ -1,7 +1,15 @@
 // Small steps the scenarios share.
 import type { Server } from '../../net/server.js';
 import type { Socket } from '../../net/socket.js';
+import type { Netns } from '../netns.js';
 import type { ScenarioContext } from '../scenario.js';
+
+/** The kernel's namespace, for scenarios that run kernel tools there (they declare
+ *  `needsKernel`, so they never run over the in-memory link). */
+export function kernelNamespace(ctx: ScenarioContext): Netns {
+  if (!ctx.host.ns) throw new Error('this scenario needs the real kernel in a namespace');
+  return ctx.host.ns;
+}
 
 /** Wait until the kernel shows a socket in `state` (ss name) on one of the watched ports. */
 export async function kernelReaches(ctx: ScenarioContext, state: string, timeoutMs = 10_000): Promise<void> {

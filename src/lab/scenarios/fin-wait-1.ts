@@ -1,6 +1,6 @@
-// fin-wait-1: tcplab closes, and the kernel's ACK of that FIN is lost (twice). tcplab stays in
+// fin-wait-1: tcplab closes, and the kernel's ACKs of that FIN are lost. tcplab stays in
 // FIN-WAIT-1 retransmitting its FIN on the RTO; the kernel, which did receive it, is in
-// CLOSE-WAIT. The third retransmission's ACK gets through: FIN-WAIT-2.
+// CLOSE-WAIT. Once the FIN went out three times, ACKs get through again: FIN-WAIT-2.
 import type { ScenarioDefinition } from '../scenario.js';
 import { connectFrom, kernelReaches, tcplabReaches } from './common.js';
 
@@ -13,19 +13,22 @@ export const finWait1: ScenarioDefinition = {
     const listener = await ctx.peer.listen(5009, { host: ctx.host.peerAddress });
     const [socket] = await Promise.all([connectFrom(ctx, 5009), ctx.peer.accept(listener)]);
     const port = socket.localPort!;
-    ctx.host.faults!.addRule({
+    // The kernel's ACKs of our FIN are lost until tcplab has retransmitted it twice (and been
+    // seen in FIN-WAIT-1 meanwhile); then they get through.
+    const lostAcks = ctx.host.faults!.addRule({
       direction: 'in',
       match: { srcPort: 5009, dstPort: port, dataLength: 0, where: () => socket.tcpState === 'FIN-WAIT-1' },
       action: { kind: 'drop' },
-      times: 2,
+      times: Infinity,
     });
+    const retrans = () => socket.endpoint?.connection.counters.retransSegs ?? 0;
     socket.end();
     await kernelReaches(ctx, 'CLOSE-WAIT');
-    await ctx.sleep(300);
+    await ctx.until('two retransmissions of the FIN', () => retrans() >= 2, 15_000);
     ctx.check('tcplab is in FIN-WAIT-1 while the kernel is in CLOSE-WAIT', socket.tcpState === 'FIN-WAIT-1', socket.tcpState);
-    const retrans = () => socket.endpoint?.connection.counters.retransSegs ?? 0;
+    lostAcks.remove();
     await tcplabReaches(ctx, socket, 'FIN-WAIT-2', 15_000);
-    ctx.check('the FIN was retransmitted until its ACK got through', retrans() >= 2, `${retrans()} retransmissions`);
+    ctx.check('the FIN was retransmitted until its ACK got through', retrans() >= 2 && lostAcks.applied >= 2, `${retrans()} retransmissions, ${lostAcks.applied} ACKs lost`);
     socket.destroy();
   },
 };

@@ -14,9 +14,9 @@ async function closeLosingLastAck(ctx: ScenarioContext, port: number): Promise<s
   const local = socket.localPort!;
   const ep = socket.endpoint!;
   // Our ACK of the kernel's FIN: the first one is lost.
-  host.faults!.addRule({ direction: 'out', match: { flags: '.', srcPort: local, dstPort: port, where: () => ep.connection.stateName === 'TIME-WAIT' || ep.connection.stateName === 'CLOSED' }, action: { kind: 'drop' } });
+  host.faults!.addRule({ direction: 'out', match: { flags: '.', srcPort: local, dstPort: port, where: () => ep.stateName === 'TIME-WAIT' || ep.stateName === 'CLOSED' }, action: { kind: 'drop' } });
   socket.end();
-  await ctx.until('FIN-WAIT-2', () => ep.connection.stateName === 'FIN-WAIT-2');
+  await ctx.until('FIN-WAIT-2', () => ep.stateName === 'FIN-WAIT-2');
   // The kernel application shuts down its side but keeps the socket, to see how it ends.
   await peer.shutdown(kernelSide, 'wr');
   await kernelReaches(ctx, 'LAST-ACK');

@@ -2,14 +2,16 @@
 // that wandered in the network turns up after the connection closed, and a new connection with
 // the same 4-tuple now exists whose receive window happens to cover its sequence number.
 //
-// tcplab connects from a fixed port to a kernel server, sends it 600 kB, and the kernel streams
-// 30 MB back; every data segment from the kernel is recorded as it passes (the "network" keeps
+// tcplab connects from a fixed port to a kernel server, sends it 4 MB, and the kernel streams
+// data back; every data segment from the kernel is recorded as it passes (the "network" keeps
 // a copy), and tcplab closes first. Then tcplab reconnects from the same port, sends some data,
 // and the kernel sends 1 MB more. Both ends' ISNs for a 4-tuple are a keyed hash plus a clock
 // (RFC 6528), so the new ones are the old ones plus the time in between. The kernel's clock runs
-// 15.6 M per second, so some old segments fall inside the new receive window. tcplab's runs
-// 250 k per second, so its new ISN lies below the acknowledgment number the old segments carry;
-// tcplab sends just enough that this old ACK becomes one the new connection accepts (RFC 5961 §5,
+// 15.6 M per second (64 ns ticks), so the kernel streams until its old bytes reach past where
+// its next ISN will be: then some old segments fall inside the new receive window. tcplab's runs
+// 250 k per second and the 4 MB it sent first cover 16 s of it, so its new ISN lies below the
+// acknowledgment number the old segments carry; on the new connection tcplab sends just enough
+// that this old ACK becomes one the connection accepts (RFC 5961 §5,
 // with Linux's rule that an old ACK may go back no further than the bytes acknowledged so far).
 // The old duplicates are injected, as they would turn up, before the kernel's new data.
 //  - With TIME-WAIT: the reconnect fails (EADDRNOTAVAIL) until 2MSL are over; the duplicates
@@ -21,17 +23,33 @@
 import { createHash } from 'node:crypto';
 import { IPPROTO_TCP, parsePacket } from '../../wire/index.js';
 import { seqAdd, seqDiff } from '../../wire/seq.js';
+import { ISN_CLOCK_TICKS_PER_MS } from '../../stack/isn.js';
 import { patternSha256 } from '../pattern.js';
 import type { ScenarioContext, ScenarioDefinition } from '../scenario.js';
 import type { Socket } from '../../net/socket.js';
 
 const LOCAL_PORT = 5020;
-const OLD_BYTES = 30_000_000;
+/** What the kernel streams on a first connection that ends in TIME-WAIT (nothing races it). */
+const GUARDED_OLD_BYTES = 4_000_000;
+/** Without TIME-WAIT the kernel streams in chunks until its data outruns its ISN clock. */
+const OLD_CHUNK = 4_000_000;
+/** Linux's ISN clock: secure_tcp_seq adds ktime_get_real_ns() >> 6, i.e. 15 625 per ms. Over
+ *  the in-memory link the peer is tcplab, whose clock is RFC 6528's 4 µs one. */
+const KERNEL_ISN_PER_MS = 15_625;
+/** Time from the end of the old stream to the new SYN, generously (close, reconnect). */
+const RECONNECT_MARGIN_MS = 500;
 const NEW_BYTES = 1_000_000;
-/** What tcplab sends on the first connection: the kernel's old segments acknowledge it. */
-const OLD_SENT = 600_000;
+/**
+ * What tcplab sends on the first connection: the kernel's old segments acknowledge it. tcplab's
+ * own ISN clock (250 per ms) must not pass that acknowledgment before the reconnect (an old ACK
+ * below the new ISN is never acceptable), so it covers OLD_TIME_LIMIT_MS of that clock.
+ */
+const OLD_TIME_LIMIT_MS = 14_000;
+const OLD_SENT = (OLD_TIME_LIMIT_MS + 2_000) * ISN_CLOCK_TICKS_PER_MS;
 
 interface Outcome {
+  /** Set when the machine moved data too slowly to outrun the kernel's ISN clock. */
+  tooSlow?: string;
   refusedWhileTimeWait: string | undefined;
   injected: number;
   intact: boolean;
@@ -53,38 +71,61 @@ function readBytes(socket: Socket, total: number, timeoutMs = 30_000): Promise<{
   let bytes = 0;
   return new Promise((resolve) => {
     let finished = false;
+    const onData = (d: Buffer): void => {
+      hash.update(d);
+      bytes += d.length;
+      if (bytes >= total) done();
+    };
     const done = (): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('end', done);
+      socket.off('close', done);
       resolve({ bytes, sha256: hash.digest('hex') });
     };
     const timer = setTimeout(done, timeoutMs);
-    socket.on('data', (d: Buffer) => {
-      if (finished) return;
-      hash.update(d);
-      bytes += d.length;
-      if (bytes >= total) done();
-    });
+    socket.on('data', onData);
     socket.once('end', done);
     socket.once('close', done);
   });
 }
 
-async function experiment(ctx: ScenarioContext, serverPort: number, label: string): Promise<Outcome> {
+/** `racing`: TIME-WAIT is off, so the reconnect follows at once and races the ISN clock. */
+async function experiment(ctx: ScenarioContext, serverPort: number, label: string, racing: boolean): Promise<Outcome> {
   const { host, peer } = ctx;
   const faults = host.faults!;
   const listener = await peer.listen(serverPort, { host: host.peerAddress });
   // The network keeps a copy of every data segment of the first connection.
   const recorder = faults.addRule({ direction: 'in', match: { srcPort: serverPort, dstPort: LOCAL_PORT, where: (p) => p.l4.protocol === IPPROTO_TCP && p.l4.payload.length > 0 }, action: { kind: 'record' }, times: Infinity });
+  const oldSynAt = performance.now();
   const [old, oldKernel] = await Promise.all([connectFromPort(ctx, serverPort), peer.accept(listener)]);
   const upstream = peer.recvAll(oldKernel, { bytes: OLD_SENT });
   old.write(Buffer.alloc(OLD_SENT, 0x2a));
   await upstream;
-  const oldRead = readBytes(old, OLD_BYTES);
-  await peer.sendPattern(oldKernel, OLD_BYTES, { start: 100 });
-  await oldRead;
+  // The kernel streams until its old bytes reach past its next ISN (when no TIME-WAIT will
+  // delay the reconnect), plus a receive window, so old segments can land in the new window.
+  let streamed = 0;
+  let tooSlow: string | undefined;
+  for (;;) {
+    const chunk = racing ? OLD_CHUNK : GUARDED_OLD_BYTES;
+    const oldRead = readBytes(old, chunk);
+    await peer.sendPattern(oldKernel, chunk, { start: 100 + streamed });
+    await oldRead;
+    streamed += chunk;
+    if (!racing) break;
+    const peerIsnPerMs = ctx.host.ns ? KERNEL_ISN_PER_MS : ISN_CLOCK_TICKS_PER_MS;
+    const elapsed = performance.now() - oldSynAt;
+    if (streamed > (elapsed + RECONNECT_MARGIN_MS) * peerIsnPerMs + old.endpoint!.connection.rcvWnd) break;
+    if (elapsed > OLD_TIME_LIMIT_MS) {
+      const rate = streamed / elapsed / 1000;
+      tooSlow = `this machine moved ${rate.toFixed(1)} MB/s, slower than the peer's ISN clock (${(peerIsnPerMs / 1000).toFixed(1)} M/s): old segments cannot land in a new window (try again on an idle machine)`;
+      break;
+    }
+  }
   recorder.remove();
+  ctx.note(`${label}: the kernel streamed ${(streamed / 1e6).toFixed(0)} MB on the first connection`);
   const oldIrs: number = old.endpoint!.connection.irs ?? 0;
   const oldAck = (old.endpoint!.connection.iss + 1 + OLD_SENT) >>> 0;
   // tcplab closes first: TIME-WAIT on tcplab's side (or nothing, with msl 0).
@@ -146,7 +187,7 @@ async function experiment(ctx: ScenarioContext, serverPort: number, label: strin
   if (!intact) ctx.note(`${label}: the new stream ${got.bytes < NEW_BYTES ? `stalled after ${got.bytes} bytes (our ACKs now acknowledge bytes the kernel never sent)` : 'arrived with the wrong bytes'}`);
   fresh.resetAndDestroy();
   await peer.close(freshKernel).catch(() => undefined);
-  return { refusedWhileTimeWait, injected, intact, pawsDrops: host.net.stack.counters.get('TcpExtPAWSEstab') - pawsBefore };
+  return { tooSlow, refusedWhileTimeWait, injected, intact, pawsDrops: host.net.stack.counters.get('TcpExtPAWSEstab') - pawsBefore };
 }
 
 export const lostDuplicate: ScenarioDefinition = {
@@ -162,17 +203,17 @@ export const lostDuplicate: ScenarioDefinition = {
     // connection) answers with RST, and Linux's default (tcp_rfc1337 = 0) lets that RST end
     // TIME-WAIT early. tcpRfc1337 keeps TIME-WAIT for its whole 2MSL here.
     stack.configure({ tcpTimestamps: false, tcpRfc1337: true });
-    const guarded = await experiment(ctx, 5021, 'with TIME-WAIT');
+    const guarded = await experiment(ctx, 5021, 'with TIME-WAIT', false);
     ctx.check('with TIME-WAIT: reconnecting on the same 4-tuple waits (EADDRNOTAVAIL)', guarded.refusedWhileTimeWait === 'EADDRNOTAVAIL', guarded.refusedWhileTimeWait ?? 'not refused');
     ctx.check('with TIME-WAIT: the new stream arrives intact', guarded.intact, guarded.intact ? 'sha256 matches' : 'corrupted');
 
     stack.configure({ msl: 0 });
-    const exposed = await experiment(ctx, 5022, 'msl 0, no timestamps');
-    ctx.check('without TIME-WAIT: old duplicates fall inside the new window', exposed.injected > 0, `${exposed.injected} injected`);
+    const exposed = await experiment(ctx, 5022, 'msl 0, no timestamps', true);
+    ctx.check('without TIME-WAIT: old duplicates fall inside the new window', exposed.injected > 0, exposed.tooSlow ?? `${exposed.injected} injected`);
     ctx.check('without TIME-WAIT: the new stream is corrupted by them', !exposed.intact, exposed.intact ? 'intact' : 'not the bytes the kernel sent');
 
     stack.configure({ msl: 0, tcpTimestamps: true });
-    const paws = await experiment(ctx, 5023, 'msl 0, timestamps on');
+    const paws = await experiment(ctx, 5023, 'msl 0, timestamps on', true);
     ctx.check('without TIME-WAIT but with timestamps: PAWS drops the old duplicates, the stream is intact', paws.intact && (paws.injected === 0 || paws.pawsDrops > 0), `${paws.injected} injected, PAWSEstab +${paws.pawsDrops}, ${paws.intact ? 'intact' : 'corrupted'}`);
   },
 };

@@ -22,7 +22,7 @@ export const portExhaustion: ScenarioDefinition = {
       await peer.close(kernelSide);
       await ctx.until('TIME-WAIT', () => socket.tcpState === 'TIME-WAIT');
     }
-    const inTimeWait = [...host.net.stack.tcp.connections.values()].filter((e) => e.connection.stateName === 'TIME-WAIT').length;
+    const inTimeWait = host.net.stack.tcp.timeWait.table.count;
     ctx.note(`${inTimeWait} connections in TIME-WAIT hold all ten ports`);
     const refused = await connectFrom(ctx, 5011).then(
       (s) => (s.destroy(), 'connected'),

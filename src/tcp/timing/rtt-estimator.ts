@@ -189,6 +189,18 @@ export class RttEstimator {
     return this.rtoValue;
   }
 
+  /**
+   * Undoes one backoff (RFC 6069 §4, Linux tcp_ld_RTO_revert: "icsk_backoff--; icsk_rto =
+   * __tcp_set_rto(tp) ... inet_csk_rto_backoff"): the computed RTO shifted by the backoffs
+   * left, at most the maximum. Returns the new RTO.
+   */
+  revertBackoff(): number {
+    if (this.backoffCount === 0) return this.rtoValue;
+    this.backoffCount--;
+    this.rtoValue = Math.min(this.computedRto() * 2 ** this.backoffCount, this.rtoMax);
+    return this.rtoValue;
+  }
+
   /** Forgets the backoff without a new sample: the RTO goes back to the computed value. */
   resetBackoff(): void {
     this.backoffCount = 0;

@@ -144,3 +144,23 @@ describe('FaultLink', () => {
     expect(seqs(atFar)).toEqual([0, 1, 2]);
   });
 });
+
+describe('hold and release', () => {
+  it('holds matching packets back while others pass, then lets them go in order', () => {
+    const released: number[] = [];
+    const r = rig({ onReleased: (p) => released.push(seqs([p])[0]) });
+    const hold = r.fault.addRule({ direction: 'out', match: { flags: 'S' }, action: { kind: 'hold' }, times: 2 });
+    r.fault.send([tcp(TCP_SYN, 100), tcp(TCP_ACK, 1), tcp(TCP_SYN, 200), tcp(TCP_SYN, 300)]);
+    r.pump();
+    // The first two SYNs wait; the ACK and the third SYN (beyond `times`) pass.
+    expect(seqs(r.atFar)).toEqual([1, 300]);
+    expect(hold.holding).toBe(2);
+    expect(r.fault.stats.out.ruleHeld).toBe(2);
+    expect(hold.release()).toBe(2);
+    r.pump();
+    expect(seqs(r.atFar)).toEqual([1, 300, 100, 200]);
+    expect(released).toEqual([100, 200]);
+    expect(hold.holding).toBe(0);
+    expect(hold.release()).toBe(0);
+  });
+});

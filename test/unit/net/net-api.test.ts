@@ -90,7 +90,9 @@ describe.each([realEnv, virtualEnv])('net API (%o)', (makeEnv) => {
     expect(Buffer.concat(chunks).toString()).toBe('bye after your FIN');
     // Both directions done: the socket closes by itself, and our side waits in TIME-WAIT.
     await env.settle(() => closed);
-    expect([...env.client.stack.tcp.connections.values()].map((e) => e.connection.stateName)).toEqual(['TIME-WAIT']);
+    expect(env.client.stack.tcp.connections.size).toBe(0);
+    expect(env.client.stack.tcp.sockets(env.now()).map((r) => r.state)).toEqual(['TIME-WAIT']);
+    expect(client.tcpState).toBe('TIME-WAIT');
   });
 
   it('reports ECONNREFUSED as an error event with Node\'s code and a message that says why', async () => {

@@ -49,20 +49,28 @@ describe('the socket table (ss -tan -o)', () => {
     expect(server.connection.recvQ).toBe(0);
   });
 
+  it('backlog 1 with two SYNs at the same moment: both complete (the SYN queue overflows into a cookie), LISTEN shows 2 1', () => {
+    const h = twoHosts();
+    h.b.listen({ port: 80, backlog: 1 });
+    h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
+    h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
+    h.run(10);
+    const rows = h.b.tcp.sockets(h.now);
+    const listen = row(rows, 'LISTEN');
+    expect([listen.recvQ, listen.sendQ, listen.synQueue]).toEqual([2, 1, 0]);
+    expect(rows.filter((r) => r.owner === 'accept-queue').map((r) => r.state)).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(h.b.counters.get('TcpExtSyncookiesRecv')).toBe(1);
+  });
+
   it('TIME-WAIT shows 0 0 and timer:(timewait) counting down to exactly 2 MSL', () => {
     const h = twoHosts();
     const listener = h.b.listen({ port: 80 });
     const client = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
     h.run(10);
     const server = h.b.tcp.accept(listener)!;
-    client.connection.close(h.now);
-    h.a.tcp.afterUserCall(client);
-    h.run(h.now + 50);
-    server.connection.close(h.now);
-    h.b.tcp.afterUserCall(server);
-    h.run(h.now + 50);
+    h.closeInTurn(client, server);
     const tw = row(h.a.tcp.sockets(h.now), 'TIME-WAIT');
-    const enteredAt = (client.connection.state as { enteredAt: number }).enteredAt;
+    const enteredAt = (client.state as { enteredAt: number }).enteredAt;
     expect([tw.recvQ, tw.sendQ, tw.owner]).toEqual([0, 0, 'time-wait']);
     expect(tw.timer).toEqual({ kind: 'timewait', expiresAt: enteredAt + 60_000, count: 0 });
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIpAddress } from '../../../src/wire/address.js';
 import {
   SYN_COOKIE_MSS_TABLE,
+  SYN_COOKIE_MSS_TABLE_V6,
   SYN_COOKIE_PERIOD_MS,
   SynCookies,
   cookieInitTimestamp,
@@ -22,15 +23,19 @@ function finalAck(synSeq: number, iss: number): { ack: number; seq: number } {
 }
 
 describe('SYN cookies (Linux syncookies.c)', () => {
-  it('uses Linux’s msstab', () => {
+  it('uses Linux’s msstab, one for IPv4 and one for IPv6', () => {
     expect(SYN_COOKIE_MSS_TABLE).toEqual([536, 1300, 1440, 1460]);
+    expect(SYN_COOKIE_MSS_TABLE_V6).toEqual([1220, 1420, 1440, 8940]);
   });
 
   it('round-trips every MSS class, rounding the offered MSS down to the table', () => {
-    const cases: [number, number][] = [
+    const v4Cases: [number, number][] = [
       [100, 536], [536, 536], [1299, 536], [1300, 1300], [1439, 1300], [1440, 1440], [1452, 1440], [1460, 1460], [8960, 1460], [65495, 1460],
     ];
-    for (const tuple of [v4, v6]) {
+    const v6Cases: [number, number][] = [
+      [100, 1220], [1220, 1220], [1419, 1220], [1420, 1420], [1440, 1440], [1460, 1440], [8939, 1440], [8940, 8940], [65475, 8940],
+    ];
+    for (const [tuple, cases] of [[v4, v4Cases], [v6, v6Cases]] as const) {
       for (const [offered, encoded] of cases) {
         const { iss, mss } = cookies.initSequence(tuple, 123456, offered, 5_000);
         expect(mss).toBe(encoded);

@@ -28,13 +28,19 @@ describe('TCP between two stacks', () => {
     server.connection.close(h.now);
     h.b.tcp.afterUserCall(server);
     h.run(h.now + 50);
-    expect(client.connection.stateName).toBe('TIME-WAIT');
-    const enteredAt = (client.connection.state as { enteredAt: number }).enteredAt;
-    h.run(enteredAt + 59_999);
-    expect(h.a.tcp.connections.has(client.key)).toBe(true);
-    h.run(enteredAt + 60_000);
+    expect(client.stateName).toBe('TIME-WAIT');
+    // The engine is let go: a compact entry in the TIME-WAIT table holds the 4-tuple.
     expect(h.a.tcp.connections.has(client.key)).toBe(false);
+    expect(h.a.tcp.timeWait.table.count).toBe(1);
+    const enteredAt = (client.state as { enteredAt: number }).enteredAt;
+    h.run(enteredAt + 59_999);
+    expect(client.stateName).toBe('TIME-WAIT');
+    expect(h.a.tcp.timeWait.lookup(client.local.address, client.local.port, client.remote.address, client.remote.port)).toBeGreaterThanOrEqual(0);
+    h.run(enteredAt + 60_000);
+    expect(client.stateName).toBe('CLOSED');
+    expect(h.a.tcp.timeWait.table.count).toBe(0);
     expect(h.b.tcp.connections.size).toBe(0);
+    expect(h.a.counters.get('TcpExtTW')).toBe(1);
     expect(h.a.counters.get('TcpActiveOpens')).toBe(1);
     expect(h.b.counters.get('TcpPassiveOpens')).toBe(1);
   });
@@ -112,12 +118,7 @@ describe('TCP between two stacks', () => {
       const c = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
       h.run(h.now + 5);
       const s = h.b.tcp.accept(listener)!;
-      c.connection.close(h.now);
-      h.a.tcp.afterUserCall(c);
-      h.run(h.now + 5);
-      s.connection.close(h.now);
-      h.b.tcp.afterUserCall(s);
-      h.run(h.now + 5);
+      h.closeInTurn(c, s, 5);
       expect(c.connection.stateName).toBe('TIME-WAIT');
     }
     expect(() => h.a.connect({ host: '10.0.0.2', port: 80 }, h.now)).toThrow(expect.objectContaining({ code: 'EADDRNOTAVAIL' }));
@@ -141,12 +142,7 @@ describe('TCP between two stacks', () => {
       const c = h.a.connect({ host: '10.0.0.2', port: 80 }, h.now);
       h.run(h.now + 5);
       const s = h.b.tcp.accept(listener)!;
-      c.connection.close(h.now);
-      h.a.tcp.afterUserCall(c);
-      h.run(h.now + 5);
-      s.connection.close(h.now);
-      h.b.tcp.afterUserCall(s);
-      h.run(h.now + 5);
+      h.closeInTurn(c, s, 5);
       closed.push({ port: c.local.port, sndNxt: c.connection.sndNxt });
     }
     // Younger than 1 s: not yet.
@@ -185,12 +181,7 @@ describe('TCP between two stacks', () => {
       h.run(h.now + 5);
       const s = h.b.tcp.accept(listener)!;
       // The server closes first: its side of the connection goes to TIME-WAIT on port 80.
-      s.connection.close(h.now);
-      h.b.tcp.afterUserCall(s);
-      h.run(h.now + 5);
-      c.connection.close(h.now);
-      h.a.tcp.afterUserCall(c);
-      h.run(h.now + 5);
+      h.closeInTurn(s, c, 5);
       expect(s.connection.stateName).toBe('TIME-WAIT');
       h.b.tcp.unlisten(listener, h.now);
       if (reuse) expect(h.b.listen({ port: 80, reuseAddress: true }).port).toBe(80);

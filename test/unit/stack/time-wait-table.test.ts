@@ -74,6 +74,28 @@ describe('TimeWaitTable', () => {
     expect(order).toEqual([2, 1]);
   });
 
+  it('restarts an entry for its own 2MSL, as inserted', () => {
+    const t = new TimeWaitTable({ timeWaitLength: 60_000 });
+    const short = t.insert(entry(1), 0, 2_000);
+    expect(t.duration(short)).toBe(2_000);
+    t.restart(short, 1_500);
+    expect(t.expiresAt(short)).toBe(3_500);
+  });
+
+  it('names an entry for good by (slot, generation): a reused slot does not hold the old one', () => {
+    const t = new TimeWaitTable();
+    const a = t.insert(entry(1), 0);
+    const generation = t.generation(a);
+    expect(t.holds(a, generation)).toBe(true);
+    t.remove(a);
+    expect(t.holds(a, generation)).toBe(false);
+    const b = t.insert(entry(2), 10);
+    expect(b).toBe(a);
+    expect(t.holds(b, generation)).toBe(false);
+    expect(t.holds(b, t.generation(b))).toBe(true);
+    expect(t.holds(-1, 0)).toBe(false);
+  });
+
   it('replaces an entry inserted again for the same 4-tuple', () => {
     const t = new TimeWaitTable();
     t.insert(entry(1, { sndNxt: 1 }), 0);
@@ -117,7 +139,7 @@ describe('TimeWaitTable', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
         const t = new TimeWaitTable({ timeWaitLength: 1000, initialCapacity: 16, seed: 3 });
-        const model = new Map<string, { expiry: number; order: number }>();
+        const model = new Map<string, { expiry: number; order: number; duration: number }>();
         let now = 0;
         let order = 0;
         const addr = (v6: boolean, remote: boolean): IpAddress => (v6 ? ip(remote ? 'fd00::2' : 'fd00::1') : ip(remote ? '10.0.0.2' : '10.0.0.1'));
@@ -125,7 +147,7 @@ describe('TimeWaitTable', () => {
         for (const o of ops) {
           if (o.kind === 'insert') {
             t.insert(entry(o.port, { localAddress: addr(o.v6, false), remoteAddress: addr(o.v6, true), sndNxt: o.port }), now, o.duration);
-            model.set(key(o.port, o.v6), { expiry: now + o.duration, order: order++ });
+            model.set(key(o.port, o.v6), { expiry: now + o.duration, order: order++, duration: o.duration });
           } else if (o.kind === 'remove' || o.kind === 'restart') {
             const slot = t.lookup(addr(o.v6, false), o.port, addr(o.v6, true), 80);
             expect(slot >= 0).toBe(model.has(key(o.port, o.v6)));
@@ -134,8 +156,10 @@ describe('TimeWaitTable', () => {
               t.remove(slot);
               model.delete(key(o.port, o.v6));
             } else {
+              // A restart lasts the entry's own 2MSL again.
               t.restart(slot, now);
-              model.set(key(o.port, o.v6), { expiry: now + 1000, order: order++ });
+              const { duration } = model.get(key(o.port, o.v6))!;
+              model.set(key(o.port, o.v6), { expiry: now + duration, order: order++, duration });
             }
           } else {
             now += o.by;

@@ -1,6 +1,7 @@
 // Two stacks joined back to back in virtual time: what one outputs, the other inputs,
 // and timers fire at exactly their deadlines. `drop` can lose chosen packets on the way.
 import { Stack, type StackOptions } from '../../../src/stack/stack.js';
+import type { TcpEndpoint } from '../../../src/stack/tcp-endpoint.js';
 import { formatPacket, parsePacket } from '../../../src/wire/index.js';
 
 export interface TwoHosts {
@@ -13,6 +14,10 @@ export interface TwoHosts {
   run(until: number): void;
   /** Return true to lose a packet on the wire. */
   drop: ((packet: Uint8Array, from: 'a' | 'b') => boolean) | undefined;
+  /** The application closes `ep` (close(2)) on the host that has it; packets move for `ms`. */
+  close(ep: TcpEndpoint, ms?: number): void;
+  /** `first` closes, then `second`, `ms` apart: `first` ends in TIME-WAIT. */
+  closeInTurn(first: TcpEndpoint, second: TcpEndpoint, ms?: number): void;
 }
 
 export function twoHosts(a: Partial<StackOptions> = {}, b: Partial<StackOptions> = {}): TwoHosts {
@@ -50,6 +55,16 @@ export function twoHosts(a: Partial<StackOptions> = {}, b: Partial<StackOptions>
         hosts.b.poll(hosts.now);
       }
       throw new Error('twoHosts.run: no progress');
+    },
+    close(ep, ms = 50) {
+      const host = hosts.a.tcp.connections.get(ep.key) === ep ? hosts.a : hosts.b;
+      ep.connection.close(hosts.now);
+      host.tcp.afterUserCall(ep);
+      hosts.run(hosts.now + ms);
+    },
+    closeInTurn(first, second, ms = 50) {
+      hosts.close(first, ms);
+      hosts.close(second, ms);
     },
   };
   return hosts;

@@ -68,14 +68,17 @@ describe('RST processing (RFC 9293 §3.10.7.4 second step, RFC 5961 §3)', () =>
     expect(r.c.write(new Uint8Array(1), r.now)).toEqual({ error: 'EPIPE' });
   });
 
+  // RFC 9293 says only "enter the CLOSED state"; Linux tcp_reset records ECONNRESET (SO_ERROR),
+  // as the last-ack-lost scenario reads from the kernel; counted as no EstabReset (tcp_set_state).
   test.each([
     ['CLOSING', closing],
     ['LAST-ACK', lastAck],
-  ] as const)('RST in %s → CLOSED without an error', (_name, fixture) => {
+  ] as const)('RST in %s → CLOSED with ECONNRESET recorded, as Linux, and no EstabReset', (_name, fixture) => {
     const r = fixture();
     r.inject({ flags: 'R', seq: IRS + 2 });
     r.expectState('CLOSED');
-    expect(r.c.error).toBeUndefined();
+    expect(r.c.error).toBe('ECONNRESET');
+    expect(r.c.counters.estabResets).toBe(0);
   });
 });
 
