@@ -3,7 +3,9 @@
 // 1% corruption, 50 ms ± 20 ms delay), applied by tcplab's FaultLink to both directions.
 // Prints a table and writes it, with every figure, to scripts/results/faults-<time>.{md,json}.
 //
-//   node dist/scripts/faults.js [--mb 100] [--only NAME] [--seed N]
+//   node dist/scripts/faults.js [--mb 100] [--only NAME] [--direction kernel-to-tcplab|tcplab-to-kernel] [--seed N]
+//
+// The kernel runs CUBIC (Linux's default) whatever the host uses, and the device has no IPv6.
 //
 // Needs root (a private namespace and a TUN device, removed at the end).
 import { writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '100' },
     only: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    direction: { type: 'string' },
   },
 });
 
@@ -41,7 +44,11 @@ interface Row {
   result: TransferResult;
 }
 
-const DIRECTIONS: readonly TransferDirection[] = ['kernel-to-tcplab', 'tcplab-to-kernel'];
+const DIRECTIONS = (['kernel-to-tcplab', 'tcplab-to-kernel'] as const).filter((d) => values.direction === undefined || d === values.direction) as TransferDirection[];
+if (DIRECTIONS.length === 0) {
+  process.stderr.write(`faults: --direction is kernel-to-tcplab or tcplab-to-kernel, got ${values.direction}\n`);
+  process.exit(2);
+}
 
 async function main(): Promise<void> {
   const ns = Netns.create('tcplab-f');

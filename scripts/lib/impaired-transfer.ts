@@ -95,6 +95,10 @@ function sum(record: Record<string, number>): number {
 
 /** Run one transfer; resolves with its figures (it does not judge them: callers do). */
 export async function impairedTransfer(o: TransferOptions): Promise<TransferResult> {
+  // No IPv6 on the device: the kernel's own IPv6 chatter (router solicitations, MLD) has header
+  // fields no checksum covers, so a bit flipped there would make a packet that parses, is not
+  // for tcplab, and blurs the count of corrupted packets caught.
+  await o.ns.run(['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
   const tun = TunLink.open({ netns: o.ns.name, addresses: [`${KERNEL}/24`] });
   const faults = new FaultLink(tun, { seed: o.seed ?? 1, in: o.impairment, out: o.impairment });
   let net: NetStack | undefined;
@@ -106,7 +110,7 @@ export async function impairedTransfer(o: TransferOptions): Promise<TransferResu
     const started = performance.now();
     const port = o.port ?? 5100;
     const timeoutMs = o.timeoutMs ?? 600_000;
-    const run = o.direction === 'kernel-to-tcplab' ? toTcplab(net, o, port, timeoutMs) : toKernel(net, o, port, timeoutMs);
+    const run = o.direction === 'kernel-to-tcplab' ? toTcplab(net, o, port) : toKernel(net, o, port, timeoutMs);
     const what = `${o.direction} under ${JSON.stringify(o.impairment)}`;
     const { received, sha256Match } = await watched(run, net, { timeoutMs, stallMs: o.stallMs ?? 60_000, what });
     const seconds = (performance.now() - started) / 1000;
@@ -150,11 +154,16 @@ function counterDeltaOf(before: Record<string, number>, after: Record<string, nu
 }
 
 /** The kernel sends, tcplab's server reads and hashes until the kernel's FIN. */
-async function toTcplab(net: NetStack, o: TransferOptions, port: number, timeoutMs: number): Promise<{ received: number; sha256Match: boolean }> {
+async function toTcplab(net: NetStack, o: TransferOptions, port: number): Promise<{ received: number; sha256Match: boolean }> {
   const server = net.createServer({ allowHalfOpen: true });
   server.listen({ port, host: TCPLAB });
   const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const client = await o.peer.connect(TCPLAB, port, { timeoutSeconds: 60 });
+  const sender = o.ns.spawn(['python3', '-c', KERNEL_SENDER, TCPLAB, String(port), String(o.bytes)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  sender.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
+  sender.stderr?.setEncoding('utf8').on('data', (d: string) => (errors += d));
+  const exited = new Promise<number | null>((resolve) => sender.once('close', resolve));
   const [socket] = await accepted;
   const hash = createHash('sha256');
   let received = 0;
@@ -164,15 +173,44 @@ async function toTcplab(net: NetStack, o: TransferOptions, port: number, timeout
   });
   const ended = once(socket, 'end');
   const closed = once(socket, 'close');
-  const sentHash = await o.peer.sendPattern(client, o.bytes, { timeoutMs });
-  await o.peer.shutdown(client, 'wr');
   await ended;
   socket.end();
   await closed;
-  await o.peer.close(client);
+  const code = await exited;
   server.close();
-  return { received, sha256Match: hash.digest('hex') === sentHash };
+  if (code !== 0) throw new Error(`kernel sender failed (${code}): ${errors.trim()}`);
+  const sent = JSON.parse(output) as { sha256: string; congestion: string };
+  return { received, sha256Match: hash.digest('hex') === sent.sha256 };
 }
+
+/**
+ * The kernel's side of kernel → tcplab: connect, send the ramp pattern (kernel_peer.py's), half-
+ * close, wait for tcplab's FIN. With CUBIC, Linux's default, set on the socket: a namespace
+ * inherits the host's default, and a host on BBR (which ignores random loss) would not compare
+ * like with like.
+ */
+const KERNEL_SENDER = `
+import hashlib, json, socket, sys
+host, port, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
+s.connect((host, port))
+ramp = bytes(range(251)) * 263
+h = hashlib.sha256()
+sent = 0
+while sent < total:
+    start = sent % 251
+    block = ramp[start:start + min(65536, total - sent)]
+    s.sendall(block)
+    h.update(block)
+    sent += len(block)
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536):
+    pass
+cc = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).split(b"\\0")[0].decode()
+s.close()
+print(json.dumps({"sha256": h.hexdigest(), "congestion": cc}))
+`;
 
 /** tcplab's client writes, the kernel's server reads and hashes until tcplab's FIN. */
 async function toKernel(net: NetStack, o: TransferOptions, port: number, timeoutMs: number): Promise<{ received: number; sha256Match: boolean }> {
