@@ -60,20 +60,19 @@ export function counterDelta(before: KernelCounters, after: KernelCounters): Ker
 /**
  * The kernel counters a corrupted IPv4/TCP packet can end up in, each at most once per packet:
  * a bad IPv4 header checksum (IpExtInCsumErrors, which Linux counts with IpInHdrErrors: only the
- * latter is summed), a bad header (IpInHdrErrors), a length past the bytes (IpInTruncatedPkts),
- * an address not ours (IpInAddrErrors), an unknown protocol (IpInUnknownProtos), a bad TCP
- * checksum (TcpInCsumErrors, also counted in TcpInErrs: only the former is summed).
+ * latter is summed), a bad header (IpInHdrErrors), a length past the bytes
+ * (IpExtInTruncatedPkts), an address not ours, an unknown protocol, a bad TCP checksum or data
+ * offset (TcpInErrs), an IPv6 packet on a device without IPv6 (Ip6InDiscards).
  */
 export const KERNEL_DROP_COUNTERS = [
   'IpInHdrErrors',
-  'IpInTruncatedPkts',
+  'IpExtInTruncatedPkts',
   'IpInAddrErrors',
   'IpInUnknownProtos',
-  'TcpInCsumErrors',
-  // A flipped version nibble that reads 6 sends the packet to IPv6.
+  // TCP checksum errors and data offsets below 5 (bad_packet); TcpInCsumErrors is a part of it.
+  'TcpInErrs',
+  // A flipped version nibble that reads 6 sends the packet to IPv6 (off on the device).
+  'Ip6InDiscards',
   'Ip6InHdrErrors',
   'Ip6InTruncatedPkts',
-  'Ip6InAddrErrors',
-  'Ip6InUnknownProtos',
-  'Ip6InNoRoutes',
 ] as const;

@@ -108,6 +108,8 @@ export interface FaultLinkOptions {
   onInjected?: (packet: Uint8Array, direction: Direction) => void;
   /** Called for each packet a `hold` rule lets go. */
   onReleased?: (packet: Uint8Array, direction: Direction) => void;
+  /** Told of each corruption: the damaged packet and which bit of which byte was flipped. */
+  onCorrupted?: (packet: Uint8Array, direction: Direction, byte: number, bit: number) => void;
 }
 
 class Rule implements RuleHandle {
@@ -154,6 +156,7 @@ export class FaultLink implements Link {
   private readonly now: () => number;
   private readonly onRuleApplied: FaultLinkOptions['onRuleApplied'];
   private readonly onInjected: FaultLinkOptions['onInjected'];
+  private readonly onCorrupted: FaultLinkOptions['onCorrupted'];
   private readonly onReleased: FaultLinkOptions['onReleased'];
   private handler: ((batch: PacketBatch) => void) | undefined;
   private readonly held: Record<Direction, Uint8Array | undefined> = { in: undefined, out: undefined };
@@ -171,6 +174,7 @@ export class FaultLink implements Link {
     this.now = options.now ?? (() => performance.now());
     this.onRuleApplied = options.onRuleApplied;
     this.onInjected = options.onInjected;
+    this.onCorrupted = options.onCorrupted;
     this.onReleased = options.onReleased;
   }
 
@@ -254,8 +258,11 @@ export class FaultLink implements Link {
       let bytes = packet;
       if (this.random.chance(impairment.corrupt ?? 0) && bytes.length > 0) {
         bytes = bytes.slice();
-        bytes[this.random.below(bytes.length)] ^= 1 << this.random.below(8);
+        const at = this.random.below(bytes.length);
+        const bit = this.random.below(8);
+        bytes[at] ^= 1 << bit;
         stats.corrupted++;
+        this.onCorrupted?.(bytes, direction, at, bit);
       }
       this.shape(direction, bytes, extraDelay);
     }

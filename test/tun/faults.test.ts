@@ -48,7 +48,9 @@ describeTun('byte-exact transfers with the kernel under faults', (getNs) => {
             const { toTcplab, toKernel } = r.corruption;
             expect(toTcplab.injected + toKernel.injected).toBeGreaterThan(10);
             expect(toTcplab.caughtTotal).toBe(toTcplab.injected);
-            expect(toKernel.caughtTotal).toBe(toKernel.injected);
+            // Linux drops a segment whose data offset a flip pushed past its end without any
+            // counter (tcp_v4_rcv discard_it): those are told apart by where the bit flipped.
+            expect(toKernel.caughtTotal + toKernel.uncounted).toBe(toKernel.injected);
           }
         });
       }
