@@ -11,7 +11,7 @@
 // Every exchange sends a pattern of random length, half-closes, reads the echo to the end and
 // compares it byte for byte; tcplab's side closes first, so its TIME-WAIT table keeps churning.
 import { createHook } from 'node:async_hooks';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -148,8 +148,18 @@ function gcFunction(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
+function openFds(): string[] {
+  return readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return `fd ${fd}`;
+    }
+  });
+}
+
 function countFds(): number {
-  return readdirSync('/proc/self/fd').length;
+  return openFds().length;
 }
 
 /** Every timer alive in the process, unref'd ones included (the stack's and the sockets' are):
@@ -218,7 +228,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const gc = gcFunction();
   timerHook.enable();
   gc();
-  const before = { timers: countTimers(), fds: countFds(), namespaces: countNamespaces() };
+  const fdsBefore = openFds();
+  const before = { timers: countTimers(), fds: fdsBefore.length, namespaces: countNamespaces() };
   const ns = o.ns ?? Netns.create('tcplab-s');
   const errors: string[] = [];
   const samples: SoakSample[] = [];
@@ -229,6 +240,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   let counters: Record<string, number> = {};
   let kernelSockets = -1;
   let echoServer: ChildProcess | undefined;
+  let clients: ChildProcess | undefined;
   const started = performance.now();
   try {
     const tun = TunLink.open({ netns: ns.name, addresses: [`${KERNEL}/24`] });
@@ -243,7 +255,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     echoServer = ns.spawn(['python3', '-c', ECHO_SERVER, KERNEL, String(PORT)]);
     // Give the kernel's echo server a moment to bind before tcplab connects to it.
     await waitFor(async () => (await ns.exec(['ss', '-Htln', `sport = :${PORT}`])).stdout.trim() !== '', 10_000);
-    const clients = ns.spawn(['python3', '-u', '-c', KERNEL_CLIENTS, TCPLAB, String(PORT), String(concurrency), String(maxBytes)]);
+    clients = ns.spawn(['python3', '-u', '-c', KERNEL_CLIENTS, TCPLAB, String(PORT), String(concurrency), String(maxBytes)]);
     createInterface({ input: clients.stdout! }).on('line', (line) => {
       try {
         const r = JSON.parse(line) as { ok: boolean; bytes?: number; error?: string };
@@ -303,8 +315,9 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     }
     await Promise.all(loops);
     // Stop the kernel's clients after their current exchange, let TIME-WAIT run out.
-    const exited = new Promise((resolve) => clients.once('close', resolve));
-    clients.stdin?.end();
+    const kernelClients = clients;
+    const exited = new Promise((resolve) => kernelClients.once('close', resolve));
+    kernelClients.stdin?.end();
     await withTimeout(exited, 60_000);
     const tcp = stack.stack.tcp;
     await waitFor(async () => tcp.connections.size === 0 && tcp.timeWait.table.count === 0, 2 * (o.mslMs ?? 5000) + 30_000).catch(() => undefined);
@@ -312,12 +325,9 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     counters = stack.stack.counters.snapshot();
   } finally {
     net?.close();
-    // The kernel's echo server, by its PID (a namespace we were given stays, with its children).
-    if (echoServer?.pid !== undefined && echoServer.exitCode === null && echoServer.signalCode === null) {
-      const gone = new Promise((resolve) => echoServer!.once('close', resolve));
-      process.kill(echoServer.pid, 'SIGTERM');
-      await withTimeout(gone, 10_000);
-    }
+    // The kernel's processes, by their PIDs (a namespace we were given stays, with its
+    // children), waiting until their pipes are closed: an open pipe is a file descriptor.
+    for (const child of [clients, echoServer]) await stopChild(child);
     if (o.ns === undefined) ns.destroy();
   }
   await sleep(200);
@@ -341,7 +351,29 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   timerHook.disable();
   if (process.env.SOAK_DEBUG) for (const stack of liveTimers.values()) console.error('live timer', stack);
   const failures = judgeSoak({ samples, errors, exchanges: { fromKernel, fromTcplab }, before, after, durationMs: o.durationMs });
+  const fdsLeft = openFds();
+  for (const fd of fdsBefore) {
+    const i = fdsLeft.indexOf(fd);
+    if (i >= 0) fdsLeft.splice(i, 1);
+  }
+  if (fdsLeft.length > 0) failures.push(`file descriptors left: ${fdsLeft.join(', ')}`);
   return { samples, exchanges: { fromKernel, fromTcplab }, bytes, errors, heapSlopePerMin, heapStart, heapEnd, after, before, failures, counters };
+}
+
+/** Kill a child by PID unless it is gone, and wait (10 s at most) until its stdio is closed. */
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined) return;
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  const stdioOpen = [child.stdin, child.stdout, child.stderr].some((s) => s !== null && !s.destroyed);
+  if (!stdioOpen && (child.exitCode !== null || child.signalCode !== null)) return;
+  if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  await withTimeout(closed, 10_000);
 }
 
 /** `p`, or undefined after `ms`; the timer does not outlive the race. */
