@@ -4,21 +4,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Netns } from '../src/lab/netns.js';
+import { packageRoot } from '../src/link/package-root.js';
+
+export { packageRoot };
 
 export const BENCH_NETNS_PREFIX = 'tcplab-b';
-
-/** The package root: the first directory upwards holding package.json and binding.gyp. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the tcplab package root');
-    dir = parent;
-  }
-}
 
 /** Compiles bench/c/NAME.c into bench/bin/NAME with `cc -O2` unless the binary is newer. */
 export function buildC(name: string): string {

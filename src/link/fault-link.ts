@@ -108,6 +108,8 @@ export interface FaultLinkOptions {
   onInjected?: (packet: Uint8Array, direction: Direction) => void;
   /** Called for each packet a `hold` rule lets go. */
   onReleased?: (packet: Uint8Array, direction: Direction) => void;
+  /** Told of each corruption: the damaged packet and which bit of which byte was flipped. */
+  onCorrupted?: (packet: Uint8Array, direction: Direction, byte: number, bit: number) => void;
 }
 
 class Rule implements RuleHandle {
@@ -154,6 +156,7 @@ export class FaultLink implements Link {
   private readonly now: () => number;
   private readonly onRuleApplied: FaultLinkOptions['onRuleApplied'];
   private readonly onInjected: FaultLinkOptions['onInjected'];
+  private readonly onCorrupted: FaultLinkOptions['onCorrupted'];
   private readonly onReleased: FaultLinkOptions['onReleased'];
   private handler: ((batch: PacketBatch) => void) | undefined;
   private readonly held: Record<Direction, Uint8Array | undefined> = { in: undefined, out: undefined };
@@ -164,6 +167,15 @@ export class FaultLink implements Link {
     private readonly inner: Link,
     options: FaultLinkOptions = {},
   ) {
+    // Offloaded packets are not wire packets: the kernel's arrive as 64 KiB coalesced segments
+    // with partial checksums, ours leave as super-segments. Losing one would lose 44 wire
+    // packets, and a flipped bit could never be caught. Impair a plain device.
+    if (inner.offload) {
+      throw Object.assign(
+        new TypeError('FaultLink needs a link without offloads: open the TUN link with { offload: false } so that faults act on wire-size packets with real checksums'),
+        { code: 'ERR_INVALID_ARG_VALUE' },
+      );
+    }
     this.random = new SeededRandom(options.seed ?? 1);
     this.impairments = { in: { ...options.in }, out: { ...options.out } };
     for (const rule of options.rules ?? []) this.addRule(rule);
@@ -171,6 +183,7 @@ export class FaultLink implements Link {
     this.now = options.now ?? (() => performance.now());
     this.onRuleApplied = options.onRuleApplied;
     this.onInjected = options.onInjected;
+    this.onCorrupted = options.onCorrupted;
     this.onReleased = options.onReleased;
   }
 
@@ -254,8 +267,11 @@ export class FaultLink implements Link {
       let bytes = packet;
       if (this.random.chance(impairment.corrupt ?? 0) && bytes.length > 0) {
         bytes = bytes.slice();
-        bytes[this.random.below(bytes.length)] ^= 1 << this.random.below(8);
+        const at = this.random.below(bytes.length);
+        const bit = this.random.below(8);
+        bytes[at] ^= 1 << bit;
         stats.corrupted++;
+        this.onCorrupted?.(bytes, direction, at, bit);
       }
       this.shape(direction, bytes, extraDelay);
     }

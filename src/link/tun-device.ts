@@ -13,11 +13,10 @@
 // JS gets one call per batch. The arena and the offset/length tables are allocated once
 // at open; a batch's bytes are valid only during its callback (the next batch
 // overwrites them): copy what you keep.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   addonMissing,
   CAP_NET_ADMIN_HINT,
@@ -28,6 +27,7 @@ import {
   TUN_MISSING_HINT,
   tunClosed,
 } from './tun-errors.js';
+import { packageRoot } from './package-root.js';
 
 export type { TunCodedError, TunSystemError } from './tun-errors.js';
 
@@ -143,16 +143,6 @@ interface NativeAddon {
 
 const ADDON_RELATIVE_PATH = join('build', 'Release', 'tcplab_tun.node');
 
-/** The package root: the first directory upwards holding package.json and binding.gyp. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the tcplab package root above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
 
 let addon: NativeAddon | undefined;
 

@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { formatIpAddress } from '../wire/address.js';
 import type { Listener } from '../stack/listener.js';
 import { StackError } from '../stack/tcp-layer.js';
-import { argumentError, systemError } from './errors.js';
+import { systemError } from './errors.js';
+import { invalidArgType, invalidArgValue, nodeError, validatePort } from './validate.js';
 import type { NetStack } from './net-stack.js';
 import { Socket } from './socket.js';
 
@@ -54,29 +55,27 @@ export class Server extends EventEmitter {
     return this.#listener;
   }
 
+  /** Listen as net.Server.listen does, with its argument errors (ERR_SOCKET_BAD_PORT,
+   *  ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN, thrown) and its socket errors
+   *  (EADDRINUSE, EADDRNOTAVAIL, as an 'error' event). */
   listen(options: ListenOptions, onListening?: () => void): this {
-    if (typeof options !== 'object' || options === null) throw argumentError('type', 'listen() takes { port, host?, backlog? }');
-    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-      throw argumentError('range', `options.port must be an integer in 0..65535; received ${String(options.port)}`);
-    }
-    if (this.#listener) {
-      const err = new Error('server is already listening: close() it first');
-      (err as NodeJS.ErrnoException).code = 'ERR_SERVER_ALREADY_LISTEN';
-      throw err;
-    }
+    if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+    if (options.port === undefined) throw invalidArgValue('options', 'must have the property "port" or "path"', options);
+    const port = validatePort(options.port, 'options.port');
+    if (this.#listener) throw nodeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
     if (onListening) this.once('listening', onListening);
     const host = options.host;
     const wildcard6 = host === '::';
     try {
       this.#listener = this.#net.stack.listen({
-        port: options.port === 0 ? this.#net.freePort(wildcard6 || (host?.includes(':') ?? false) ? 6 : 4) : options.port,
+        port: port === 0 ? this.#net.freePort(wildcard6 || (host?.includes(':') ?? false) ? 6 : 4) : port,
         address: host === undefined || host === '0.0.0.0' || wildcard6 ? undefined : host,
         family: wildcard6 ? 6 : 4,
         backlog: options.backlog,
         reuseAddress: options.reuseAddress ?? true,
       });
     } catch (err) {
-      const e = err instanceof StackError ? systemError(err.code, 'listen', host ?? '0.0.0.0', options.port, err.message) : (err as Error);
+      const e = err instanceof StackError ? systemError(err.code, 'listen', host ?? '0.0.0.0', port, err.message) : (err as Error);
       process.nextTick(() => this.emit('error', e));
       return this;
     }
@@ -109,17 +108,16 @@ export class Server extends EventEmitter {
     return this.#listener?.acceptQueue.length ?? 0;
   }
 
-  /** Stop listening; 'close' follows once every accepted connection has closed, as Node's. */
+  /** Stop listening; 'close' follows once every accepted connection has closed, as Node's.
+   *  A server that is not listening emits 'close' too, and its callback gets
+   *  ERR_SERVER_NOT_RUNNING. */
   close(onClose?: (err?: Error) => void): this {
-    if (onClose) this.once('close', onClose);
     if (!this.#listener) {
-      if (onClose) {
-        const err = new Error('server is not running');
-        (err as NodeJS.ErrnoException).code = 'ERR_SERVER_NOT_RUNNING';
-        process.nextTick(() => this.emit('close', err));
-      }
+      if (onClose) this.once('close', () => onClose(nodeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.')));
+      if (!this.#closing) process.nextTick(() => this.emit('close'));
       return this;
     }
+    if (onClose) this.once('close', onClose);
     this.#net.stack.tcp.unlisten(this.#listener, this.#net.now());
     this.#net.unregisterServer(this);
     this.#listener = undefined;

@@ -6,10 +6,11 @@
 // high-water mark), and data is pulled from the engine only when the stream wants more, so a
 // reader that stops reading closes the advertised window down to zero.
 import { Duplex } from 'node:stream';
-import { formatIpAddress, ipFamily } from '../wire/address.js';
+import { formatIpAddress, ipFamily, parseIpAddress } from '../wire/address.js';
 import type { TcpEndpoint } from '../stack/tcp-endpoint.js';
-import { HINTS, argumentError, systemError } from './errors.js';
+import { HINTS, systemError } from './errors.js';
 import type { NetStack } from './net-stack.js';
+import { invalidArgType, invalidIpAddress, missingConnectArgs, nodeError, validateFunction, validatePort, validateTimeout } from './validate.js';
 
 export interface SocketOptions {
   /** Like net.Socket: when false (the default), the end of the peer's data ends ours too. */
@@ -17,7 +18,8 @@ export interface SocketOptions {
 }
 
 export interface SocketConnectOptions {
-  host: string;
+  /** An IPv4 or IPv6 address (Node's default, localhost, is a name: tcplab does not resolve it). */
+  host?: string;
   port: number;
   localAddress?: string;
   localPort?: number;
@@ -37,12 +39,16 @@ export class Socket extends Duplex {
   #connectTarget: { host: string; port: number } | undefined;
   #timeoutMs = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** setNoDelay/setKeepAlive before there is a connection: applied once there is one. */
+  #noDelay: boolean | undefined;
+  #keepAlive: { enable: boolean; delay: number } | undefined;
   bytesRead = 0;
   #bytesWritten = 0;
 
   /** @internal Sockets are made by NetStack.connect() and by servers. */
   constructor(net: NetStack, options: SocketOptions = {}) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
+    // 'close' is emitted by _destroy with hadError, as net.Socket does, not by the stream.
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, emitClose: false });
     this.#net = net;
   }
 
@@ -110,28 +116,48 @@ export class Socket extends Duplex {
   // -------------------------------------------------------------------------------------------
   // Calls
 
-  /** Open a connection (NetStack.connect calls this). */
+  /**
+   * Open a connection (NetStack.connect calls this). Arguments are checked as net.connect()
+   * checks them (ERR_MISSING_ARGS, ERR_INVALID_ARG_TYPE, ERR_SOCKET_BAD_PORT,
+   * ERR_INVALID_IP_ADDRESS, thrown); a host that is not an address fails as a name lookup would
+   * (an ENOTFOUND error event: tcplab does not resolve names); connecting a socket that is
+   * connecting or connected is EALREADY or EISCONN, as connect(2) says.
+   */
   connect(options: SocketConnectOptions, onConnect?: () => void): this {
-    if (this.#ep !== undefined || this.#connecting) {
-      const err = new Error('socket is already connected or connecting: make a new Socket for another connection');
-      (err as NodeJS.ErrnoException).code = 'ERR_SOCKET_CONNECTING';
-      throw err;
-    }
-    if (typeof options?.host !== 'string') throw argumentError('type', 'options.host must be a string with an IPv4 or IPv6 address');
-    if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) {
-      throw argumentError('range', `options.port must be an integer in 1..65535; received ${String(options.port)}`);
+    if (options === null || typeof options !== 'object' || options.port === undefined) throw missingConnectArgs();
+    const rawPort: unknown = options.port;
+    if (typeof rawPort !== 'number' && typeof rawPort !== 'string') throw invalidArgType('options.port', 'one of type number or string', rawPort);
+    const port = validatePort(rawPort);
+    const host: unknown = options.host ?? 'localhost';
+    if (typeof host !== 'string') throw invalidArgType('hostname', 'of type string', host);
+    if (options.localAddress !== undefined && parseIpAddress(options.localAddress) === undefined) throw invalidIpAddress(options.localAddress);
+    const localPort = options.localPort === undefined ? undefined : validatePort(options.localPort, 'options.localPort');
+    if (this.#connecting || this.#ep !== undefined) {
+      const code = this.#connecting ? 'EALREADY' : 'EISCONN';
+      const hint = this.#connecting ? 'this socket is already connecting: make a new one for another connection' : 'this socket is already connected: make a new one for another connection';
+      const err = systemError(code, 'connect', host, port, hint);
+      process.nextTick(() => this.destroy(err));
+      return this;
     }
     if (onConnect) this.once('connect', onConnect);
     this.#connecting = true;
-    this.#connectTarget = { host: options.host, port: options.port };
+    this.#connectTarget = { host, port };
+    if (parseIpAddress(host) === undefined) {
+      this.#connecting = false;
+      const err = systemError('ENOTFOUND', 'getaddrinfo', undefined, undefined, `tcplab does not resolve names: give an IPv4 or IPv6 address, not ${JSON.stringify(host)}`);
+      err.message = `getaddrinfo ENOTFOUND ${host} (tcplab does not resolve names: give an IPv4 or IPv6 address)`;
+      Object.assign(err, { hostname: host });
+      process.nextTick(() => this.destroy(err));
+      return this;
+    }
     let ep: TcpEndpoint;
     try {
-      ep = this.#net.stack.connect(options, this.#net.now());
+      ep = this.#net.stack.connect({ host, port, localAddress: options.localAddress, localPort }, this.#net.now());
     } catch (err) {
       this.#connecting = false;
       const e = err as NodeJS.ErrnoException;
       // Like net.Socket, a failed connect is reported as an 'error' event, not thrown.
-      process.nextTick(() => this.destroy(e.code && !e.code.startsWith('ERR_') ? systemError(e.code, 'connect', options.host, options.port, e.message) : e));
+      process.nextTick(() => this.destroy(e.code && !e.code.startsWith('ERR_') ? systemError(e.code, 'connect', host, port, e.message) : e));
       return this;
     }
     this.attach(ep);
@@ -140,19 +166,30 @@ export class Socket extends Duplex {
   }
 
   setNoDelay(noDelay = true): this {
-    this.#ep?.connection.setNoDelay(noDelay, this.#net.now());
+    if (!this.#ep) {
+      this.#noDelay = noDelay;
+      return this;
+    }
+    this.#ep.connection.setNoDelay(noDelay, this.#net.now());
     this.#net.afterUserCall(this.#ep);
     return this;
   }
 
   setKeepAlive(enable = false, initialDelayMs = 0): this {
-    this.#ep?.connection.setKeepAlive(enable, initialDelayMs > 0 ? initialDelayMs : undefined, this.#net.now());
+    if (!this.#ep) {
+      this.#keepAlive = { enable, delay: initialDelayMs };
+      return this;
+    }
+    this.#ep.connection.setKeepAlive(enable, initialDelayMs > 0 ? initialDelayMs : undefined, this.#net.now());
     this.#net.afterUserCall(this.#ep);
     return this;
   }
 
-  /** Emit 'timeout' after `ms` without activity (real time), as net.Socket; 0 disables. */
+  /** Emit 'timeout' after `ms` without activity (real time), as net.Socket; 0 disables.
+   *  Node's checks: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE (negative, NaN, infinite). */
   setTimeout(ms: number, callback?: () => void): this {
+    validateTimeout(ms);
+    if (callback !== undefined) validateFunction(callback, 'callback');
     this.#timeoutMs = ms;
     if (callback) {
       if (ms === 0) this.removeListener('timeout', callback);
@@ -162,10 +199,12 @@ export class Socket extends Duplex {
     return this;
   }
 
-  /** Abortive close: RST to the peer (SO_LINGER 0), then destroy. */
+  /** Abortive close: RST to the peer (SO_LINGER 0), then destroy. A socket that never had a
+   *  connection is destroyed with ERR_SOCKET_CLOSED, as net.Socket's. */
   resetAndDestroy(): this {
+    if (!this.#ep) return this.destroy(nodeError('ERR_SOCKET_CLOSED', 'Socket is closed'));
     // In TIME-WAIT the connection is the stack's entry now, no longer the socket's to abort.
-    if (this.#ep && this.#ep.timeWait === undefined) {
+    if (this.#ep.timeWait === undefined) {
       this.#ep.connection.abort(this.#net.now());
       this.#net.afterUserCall(this.#ep);
     }
@@ -187,6 +226,8 @@ export class Socket extends Duplex {
   attach(ep: TcpEndpoint): void {
     this.#ep = ep;
     ep.owner = this;
+    if (this.#noDelay !== undefined) this.setNoDelay(this.#noDelay);
+    if (this.#keepAlive !== undefined) this.setKeepAlive(this.#keepAlive.enable, this.#keepAlive.delay);
     this.update();
   }
 
@@ -303,6 +344,10 @@ export class Socket extends Duplex {
     pending?.callback(error ?? undefined);
     this.#connecting = false;
     callback(error);
+    // net.Socket emits 'close' itself, with whether an error ended it, after the 'error' event
+    // (which the stream queued in callback()).
+    const hadError = error !== null && error !== undefined;
+    process.nextTick(() => this.emit('close', hadError));
   }
 
   private touchIdle(): void {

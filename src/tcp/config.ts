@@ -30,6 +30,9 @@ export interface TcpConfig {
   readonly tcpTimestamps: boolean;
   /** net.ipv4.tcp_sack (RFC 2018). */
   readonly tcpSack: boolean;
+  /** net.ipv4.tcp_recovery, a bit mask: 0x1 RACK loss detection (RFC 8985) beside RFC 6675's
+   *  DupThresh, 0x2 a static reordering window (no D-SACK widening). Linux default 0x1. */
+  readonly tcpRecovery: number;
   /** net.ipv4.tcp_window_scaling (RFC 7323 §2). */
   readonly tcpWindowScaling: boolean;
   /** The shift we offer: Linux derives 7 from the default tcp_rmem max of 6 MB. */
@@ -80,6 +83,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   tcpRfc1337: false,
   tcpTimestamps: true,
   tcpSack: true,
+  tcpRecovery: 1,
   tcpWindowScaling: true,
   rcvWscale: 7,
   challengeAckInterval: 500,

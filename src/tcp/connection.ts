@@ -46,7 +46,8 @@ import { newCounters, type TcpCounters } from './counters.js';
 import type { TcpErrorCode, TcpWriteError } from './errors.js';
 import type { DropReason, TcpEvent, TcpEventSink } from './events.js';
 import type { IcmpOutcome, IcmpPathMtuReport, IcmpReport } from './icmp-report.js';
-import { SackScoreboard } from './buffers/sack-scoreboard.js';
+import { DEFAULT_DUP_THRESH, SackScoreboard } from './buffers/sack-scoreboard.js';
+import { Rack, type SeqRange } from './rack.js';
 import { createCongestionControl, type AckVerdict, type CaState, type CongestionControl, type CongestionControlName, type FlightState } from './congestion/index.js';
 import {
   dataTimedOut,
@@ -182,6 +183,8 @@ export class Connection {
   }
   /** RFC 6675 scoreboard, when SACK is in use. */
   private scoreboard: SackScoreboard | undefined;
+  /** RFC 8985 RACK loss detection, beside the scoreboard (Linux tcp_recovery = 1). */
+  private rack: Rack | undefined;
   /** SYN or SYN-ACK retransmissions of the handshake (Linux total_retrans at that point). */
   private handshakeRetransmits = 0;
   /** Linux sk_err_soft: the last ICMP error on a synchronized connection, reported instead of
@@ -245,6 +248,9 @@ export class Connection {
   private tlpHighSeq: number | undefined;
   /** Where the most recently sent new segment began: the "last segment" a loss probe repeats. */
   private lastSegStart: number;
+  /** Our TSval at the first retransmission since recovery (or an RTO) began (Linux
+   *  retrans_stamp, for undo). */
+  private recoveryRtxTs: number | undefined;
 
 
   /** TCP_NODELAY and SO_KEEPALIVE / TCP_KEEPIDLE: socket options, so they can change. */
@@ -1096,12 +1102,41 @@ export class Connection {
     let newlySacked = 0;
     let sackedCovered = 0;
     if (sb !== undefined) {
+      // RACK first reads what this ACK delivers for the first time (before the scoreboard
+      // records it): the newly ACKed bytes not SACKed before, and the newly SACKed ones.
+      const rack = this.rack;
+      const priorFack = sb.highestSacked;
+      if (rack !== undefined) {
+        const delivered: SeqRange[] = advanced ? sb.unsackedParts(this.sndUna, ack, this.sndMax) : [];
+        const above = advanced ? ack : this.sndUna;
+        for (const b of seg.sackBlocks) delivered.push(...sb.unsackedParts(seqGt(b.left, above) ? b.left : above, b.right, this.sndMax));
+        if (rack.onDelivered(delivered, now, priorFack, this.sendMss) > 0) {
+          // Linux tcp_check_sack_reordering: an original segment below the highest SACKed one
+          // arrived late; DupThresh follows the reordering degree (tp->reordering).
+          this.counters.sackReorder++;
+          sb.dupThresh = rack.reordering;
+        }
+        if (advanced) rack.trim(ack);
+      }
       if (advanced) {
         const before = sb.sackedBytes;
         sb.onCumulativeAck(ack);
         sackedCovered = before - sb.sackedBytes;
       }
-      if (seg.sackBlocks.length > 0) newlySacked = sb.onSack(ack, seg.sackBlocks, this.sndMax).newlySacked;
+      if (seg.sackBlocks.length > 0) {
+        const u = sb.onSack(ack, seg.sackBlocks, this.sndMax);
+        newlySacked = u.newlySacked;
+        if (u.dsack !== null) {
+          rack?.onDsack();
+          // RFC 2883 §5 / Linux tcp_try_undo_dsack: when every retransmission since the last
+          // reduction turns out duplicated, the reduction was spurious and is undone.
+          if (this.cc.onDsack({ now, left: u.dsack.left, right: u.dsack.right, priorSndUna: this.sndUna })) this.counters.dsackUndos++;
+        }
+      }
+      if (rack !== undefined) {
+        rack.updateReoWnd(Math.max(0, seqDiff(this.sndMax, ack)));
+        this.rackDetectLoss(now, false);
+      }
     }
 
     if (advanced) {
@@ -1193,6 +1228,7 @@ export class Connection {
 
     // Congestion control (RFC 5681, RFC 6582 / RFC 6675 recovery, PRR): the controller decides,
     // the connection retransmits.
+    const timestampUndos = this.cc.undos.timestamp;
     const verdict = this.cc.onAck({
       now,
       ackNo: ack,
@@ -1201,8 +1237,14 @@ export class Connection {
       delivered: this.scoreboard !== undefined ? Math.max(0, acked + sackDelta) : undefined,
       rtt: sample,
       ...this.flight(),
-      lossDetected: this.scoreboard !== undefined && this.scoreboard.hasSacked ? this.scoreboard.isLost(this.sndUna, this.sendMss) : undefined,
+      lossDetected: this.lossDetected(),
+      originalDelivered: this.originalDelivered(seg),
     });
+    if (this.cc.undos.timestamp > timestampUndos) this.counters.timestampUndos++;
+    if (verdict === 'recovery-complete') {
+      this.rack?.onRecoveryEnd();
+      this.recoveryRtxTs = undefined;
+    }
     this.onVerdict(verdict, now);
     // Linux tcp_set_xmit_timer: with data still out, the timer becomes a loss probe if allowed.
     this.scheduleLossProbe(now);
@@ -1211,22 +1253,83 @@ export class Connection {
   /** RFC 5681 §3.2 / RFC 6675 §5: duplicate ACKs, counted by the controller. */
   private duplicateAck(now: number, delivered: number | undefined): void {
     this.counters.dupAcksIn++;
-    const sb = this.scoreboard;
     const verdict = this.cc.onDupAck({
       now,
       ackNo: this.sndUna,
       sndNxt: this.sndMax,
       delivered,
       ...this.flight(),
-      lossDetected: sb !== undefined && sb.hasSacked ? sb.isLost(this.sndUna, this.sendMss) : undefined,
+      lossDetected: this.lossDetected(),
     });
     this.onVerdict(verdict, now);
+  }
+
+  /**
+   * RFC 3522 (Eifel) / Linux tcp_packet_delayed: the ACK echoes a timestamp older than the first
+   * retransmission of this recovery, so it was the original that arrived.
+   */
+  private originalDelivered(seg: IncomingSegment): boolean {
+    const stamp = this.recoveryRtxTs;
+    return this.timestampsEnabled && stamp !== undefined && seg.tsEcr !== undefined && seg.tsEcr !== 0 && seqLt(seg.tsEcr, stamp);
+  }
+
+  /** With SACK, whether the segment at SND.UNA is lost (RFC 6675 IsLost, or RACK marked it);
+   *  undefined when the scoreboard has nothing to say (no SACK, or nothing SACKed or marked). */
+  private lossDetected(): boolean | undefined {
+    const sb = this.scoreboard;
+    if (sb === undefined || (!sb.hasSacked && sb.markedLostBytes === 0)) return undefined;
+    return sb.isLost(this.sndUna, this.sendMss);
+  }
+
+  /**
+   * RFC 8985 §6.2 step 5 over the scoreboard's holes: mark what RACK finds lost and arm the
+   * reordering timer for what may still arrive. `force` when the timer fired (nothing new was
+   * delivered). True when something new was marked lost.
+   */
+  private rackDetectLoss(now: number, force: boolean): boolean {
+    const rack = this.rack;
+    const sb = this.scoreboard;
+    if (rack === undefined || sb === undefined || this.sndUna === this.sndMax) {
+      this.timers.reorder = undefined;
+      return false;
+    }
+    const ca = this.cc.caState;
+    const reoWnd = rack.reoWnd({
+      inRecovery: ca === 'recovery' || ca === 'loss',
+      sackedSegments: Math.floor(sb.sackedBytes / this.sendMss),
+      minRtt: this.rtt.minRtt,
+      srtt: this.rtt.srtt,
+    });
+    const scan = rack.detectLoss(sb.holes(this.sndMax), now, reoWnd, force);
+    if (scan === undefined) return false;
+    for (const r of scan.lost) {
+      if (sb.markLost(r.left, r.right)) this.counters.lostRetransmits++;
+    }
+    this.timers.reorder = scan.timerAt;
+    return scan.lost.length > 0;
+  }
+
+  /**
+   * The reordering timer (Linux tcp_rack_reo_timeout): the segments RACK was waiting for did not
+   * arrive within the reordering window. Mark them lost, enter recovery if not in it yet, and
+   * retransmit.
+   */
+  private onReorderTimeout(now: number): void {
+    if (!this.canSendData() || !this.rackDetectLoss(now, true)) return;
+    const ca = this.cc.caState;
+    if (ca === 'open' || ca === 'disorder') {
+      const verdict = this.cc.onLossMarked({ now, ackNo: this.sndUna, sndNxt: this.sndMax, ...this.flight(), lossDetected: true });
+      this.onVerdict(verdict, now);
+    } else if (ca === 'recovery') {
+      this.retransmitLost(now, false);
+    }
   }
 
   private onVerdict(verdict: AckVerdict, now: number): void {
     if (verdict === 'fast-retransmit') {
       // RFC 5681 §3.2 step 2 / RFC 6675 §5 step 4: retransmit the first unacknowledged segment.
       this.counters.fastRetransmits++;
+      this.recoveryRtxTs = undefined;
       const sb = this.scoreboard;
       sb?.beginRecovery();
       if (sb !== undefined && sb.hasSacked && sb.nextLost(this.sendMss) !== undefined) this.retransmitLost(now, true);
@@ -1281,7 +1384,10 @@ export class Connection {
     if (finHere) flags |= TCP_FIN;
     this.emit(flags, this.sndUna, payload, now);
     this.counters.retransSegs++;
-    this.scoreboard?.markRetransmitted(this.sndUna, seqAdd(this.sndUna, Math.max(len, 0) + (finHere ? 1 : 0)));
+    const end = seqAdd(this.sndUna, Math.max(len, 0) + (finHere ? 1 : 0));
+    this.scoreboard?.markRetransmitted(this.sndUna, end);
+    this.rack?.onSend(this.sndUna, end, now);
+    this.recoveryRtxTs ??= this.tsNow(now);
     if (this.rttSeq !== undefined) this.rttSeq = undefined; // Karn
     this.cc.onDataSent({ now, bytes: Math.max(len, 0), retransmission: true, sndUna: this.sndUna, sndNxt: this.sndMax, ...this.flight() });
     this.event({ type: 'retransmission', seq: this.sndUna, len: len + (finHere ? 1 : 0), rto: 0, attempt: 1, kind, at: now });
@@ -1567,6 +1673,9 @@ export class Connection {
     this.ccNow = this.makeCongestionControl(this.sendMss);
     this.cc.onEstablished({ now, sndNxt: this.sndMax, handshakeRetransmits: this.handshakeRetransmits, sack: this.sackEnabled });
     this.scoreboard = this.sackEnabled ? new SackScoreboard(this.sndUna) : undefined;
+    // net.ipv4.tcp_recovery 0x1: RACK (it needs SACK, as in Linux).
+    const recovery = this.config.tcpRecovery;
+    this.rack = this.sackEnabled && (recovery & 1) !== 0 ? new Rack(DEFAULT_DUP_THRESH, (recovery & 2) !== 0) : undefined;
     this.restartKeepalive(now);
     if (this.finSeq !== undefined && this.st.name === 'ESTABLISHED') this.setState({ name: 'FIN-WAIT-1' }, 'close', now);
   }
@@ -1747,7 +1856,9 @@ export class Connection {
     // Linux tcp_event_data_sent: "If it is a reply for ato after last received packet, increase
     // pingpong count" (inet_csk_inc_pingpong_cnt; tcp_pingpong_thresh 1 enters the mode).
     if (!retransmission && len > 0 && this.lastDataAt !== undefined && now - this.lastDataAt < this.ato) this.pingpong = true;
+    this.rack?.onSend(seq, end, now);
     if (retransmission) {
+      this.recoveryRtxTs ??= this.tsNow(now);
       this.counters.retransSegs++;
       this.scoreboard?.markRetransmitted(seq, end);
       this.rttSeq = undefined; // Karn
@@ -1996,6 +2107,10 @@ export class Connection {
       }
       if (this.st.name === 'CLOSED') return;
     }
+    if (this.timers.reorder !== undefined && this.timers.reorder <= now) {
+      this.timers.reorder = undefined;
+      this.onReorderTimeout(now);
+    }
     if (this.timers.persist !== undefined && this.timers.persist <= now) {
       this.timers.persist = undefined;
       this.onPersist(now);
@@ -2095,9 +2210,19 @@ export class Connection {
     const flightSize = seqDiff(this.sndMax, this.sndUna);
     // (5.5) "The host MUST set RTO <- RTO * 2 ("back off the timer")".
     this.rtt.backoff();
+    // Linux tcp_enter_loss: "Timeout in disordered state after receiving substantial DUPACKs
+    // suggests that the degree of reordering is over-estimated."
+    const sb = this.scoreboard;
+    const ca = this.cc.caState;
+    if (this.rack !== undefined && sb !== undefined && (ca === 'open' || ca === 'disorder') && sb.sackedBytes >= DEFAULT_DUP_THRESH * this.sendMss) {
+      this.rack.onTimeoutInDisorder(DEFAULT_DUP_THRESH);
+      sb.dupThresh = this.rack.reordering;
+    }
+    this.timers.reorder = undefined;
+    if (this.cc.caState !== 'loss') this.recoveryRtxTs = undefined;
     // RFC 5681 §3.1: cwnd to one segment, ssthresh from the flight; recovery ends. With SACK,
     // every unSACKed segment is now lost (Linux tcp_timeout_mark_lost).
-    this.scoreboard?.onRetransmissionTimeout(this.sndMax);
+    sb?.onRetransmissionTimeout(this.sndMax);
     this.cc.onRetransmissionTimeout({ now, sndUna: this.sndUna, sndNxt: this.sndMax, flightSize });
     this.rttSeq = undefined;
     this.tsAtLastRto = this.tsNow(now);

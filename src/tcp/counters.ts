@@ -26,6 +26,14 @@ export interface TcpCounters {
   lossProbes: number;
   /** Duplicate ACKs received. */
   dupAcksIn: number;
+  /** TCPSACKReorder: reordering detected from SACKs and ACKs of original segments. */
+  sackReorder: number;
+  /** TCPLostRetransmit: a retransmission found lost (by RACK) and sent again. */
+  lostRetransmits: number;
+  /** TCPDSACKUndo / TCPFullUndo: a cwnd reduction undone, proved spurious by D-SACKs or by
+   *  timestamps. */
+  dsackUndos: number;
+  timestampUndos: number;
   /** TCPChallengeACK / TCPACKSkippedChallenge. */
   challengeAcks: number;
   challengeAcksSkipped: number;
@@ -82,6 +90,10 @@ export function newCounters(): TcpCounters {
     fastRetransmits: 0,
     lossProbes: 0,
     dupAcksIn: 0,
+    sackReorder: 0,
+    lostRetransmits: 0,
+    dsackUndos: 0,
+    timestampUndos: 0,
     challengeAcks: 0,
     challengeAcksSkipped: 0,
     oowAcksSkipped: 0,

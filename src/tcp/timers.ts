@@ -12,11 +12,13 @@ export class ConnectionTimers {
   delack: number | undefined;
   /** SO_KEEPALIVE. */
   keepalive: number | undefined;
+  /** RACK's reordering timer (RFC 8985 §6.3, Linux ICSK_TIME_REO_TIMEOUT). */
+  reorder: number | undefined;
 
   /** The earliest deadline among these and `extra`. */
   next(...extra: (number | undefined)[]): number | undefined {
     let d: number | undefined;
-    for (const t of [this.rtx, this.persist, this.delack, this.keepalive, ...extra]) {
+    for (const t of [this.rtx, this.persist, this.delack, this.keepalive, this.reorder, ...extra]) {
       if (t !== undefined && (d === undefined || t < d)) d = t;
     }
     return d;
@@ -28,5 +30,6 @@ export class ConnectionTimers {
     this.persist = undefined;
     this.delack = undefined;
     this.keepalive = undefined;
+    this.reorder = undefined;
   }
 }

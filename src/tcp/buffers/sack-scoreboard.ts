@@ -150,6 +150,43 @@ class RangeSet {
     return dropped;
   }
 
+  /**
+   * Remove [left, right) (lo < hi as offsets from `base`). A range cut in two needs a slot;
+   * without one the piece above the cut is dropped too (the set only ever loses information).
+   */
+  remove(left: number, right: number, base: number): void {
+    const lo = (left - base) >>> 0;
+    const hi = (right - base) >>> 0;
+    for (let k = 0; k < this.count; k++) {
+      const l = (this.lefts[k]! - base) >>> 0;
+      if (l >= hi) return;
+      const r = (this.rights[k]! - base) >>> 0;
+      if (r <= lo) continue;
+      if (l < lo && r > hi && this.count < this.max) {
+        // Split: [l, lo) stays here, [hi, r) goes after it.
+        this.lefts.copyWithin(k + 2, k + 1, this.count);
+        this.rights.copyWithin(k + 2, k + 1, this.count);
+        this.count++;
+        this.rights[k] = left >>> 0;
+        this.lefts[k + 1] = right >>> 0;
+        this.rights[k + 1] = (base + r) >>> 0;
+        return;
+      }
+      if (l < lo) {
+        this.rights[k] = left >>> 0;
+        continue;
+      }
+      if (r > hi) {
+        this.lefts[k] = right >>> 0;
+        return;
+      }
+      this.lefts.copyWithin(k, k + 1, this.count);
+      this.rights.copyWithin(k, k + 1, this.count);
+      this.count--;
+      k--;
+    }
+  }
+
   /** Octets of the set inside [from, to) (offsets from base). */
   coveredIn(from: number, to: number, base: number): number {
     let sum = 0;
@@ -175,7 +212,13 @@ export class SackScoreboard {
   private una: number;
   private readonly sacked: RangeSet;
   private readonly rexmit: RangeSet;
+  /** Ranges RACK (src/tcp/rack.ts) found lost and not retransmitted since (Linux TCPCB_LOST
+   *  without TCPCB_SACKED_RETRANS). */
+  private readonly lost: RangeSet;
   private sackedOctets = 0;
+  /** DupThresh for IsLost (RFC 6675 §2): the connection raises it with the reordering it sees
+   *  (Linux tp->reordering). */
+  dupThresh = DEFAULT_DUP_THRESH;
   /** RFC 6675 HighRxt + 1. */
   private rxtNext: number;
   /** After an RTO, every unSACKed octet below this is lost (Linux tcp_enter_loss). */
@@ -188,6 +231,7 @@ export class SackScoreboard {
     if (!Number.isInteger(maxRanges) || maxRanges < 1) throw new RangeError(`maxRanges must be a positive integer, got ${maxRanges}`);
     this.sacked = new RangeSet(maxRanges);
     this.rexmit = new RangeSet(maxRanges);
+    this.lost = new RangeSet(maxRanges);
     this.una = sndUna >>> 0;
     this.rxtNext = this.una;
   }
@@ -237,6 +281,7 @@ export class SackScoreboard {
   clear(): void {
     this.sacked.count = 0;
     this.rexmit.count = 0;
+    this.lost.count = 0;
     this.sackedOctets = 0;
     this.rxtNext = this.una;
     this.rtoLost = false;
@@ -252,6 +297,7 @@ export class SackScoreboard {
     const old = this.una;
     this.sackedOctets -= this.sacked.trimBelow(ack, old);
     this.rexmit.trimBelow(ack, old);
+    this.lost.trimBelow(ack, old);
     this.una = ack;
     if (seqLt(this.rxtNext, ack)) this.rxtNext = ack;
     if (this.rtoLost && seqLe(this.rtoLostEnd, ack)) this.rtoLost = false;
@@ -298,8 +344,56 @@ export class SackScoreboard {
       }
       this.sackedOctets += added;
       u.newlySacked += added;
+      if (added > 0 && this.lost.count > 0) this.lost.remove(left, right, this.una);
     }
     return u;
+  }
+
+  /**
+   * The parts of [left, right) not SACKed yet, clipped to SND.UNA and `sndNxt`: ask before
+   * {@link onSack} or {@link onCumulativeAck} what an ACK newly delivers.
+   */
+  unsackedParts(left: number, right: number, sndNxt: number): SackBlock[] {
+    left >>>= 0;
+    right >>>= 0;
+    if (seqLt(left, this.una)) left = this.una;
+    if (seqGt(right, sndNxt >>> 0)) right = sndNxt >>> 0;
+    if (!seqLt(left, right)) return [];
+    return this.gaps(this.sacked, left, right);
+  }
+
+  /**
+   * The unSACKed ranges of [SND.UNA, `sndNxt`) not already marked lost by {@link markLost}
+   * (lost ones wait for their retransmission): where RACK looks for new losses.
+   */
+  holes(sndNxt: number): SackBlock[] {
+    sndNxt >>>= 0;
+    if (!seqLt(this.una, sndNxt)) return [];
+    const out: SackBlock[] = [];
+    for (const h of this.gaps(this.sacked, this.una, sndNxt)) out.push(...this.gaps(this.lost, h.left, h.right));
+    return out;
+  }
+
+  /**
+   * RACK found [start, end) lost (RFC 8985 §6.2 step 5): it is lost until retransmitted, and a
+   * retransmission of it on record was lost too (it no longer counts in pipe). True when such a
+   * retransmission was on record (Linux TCPLostRetransmit).
+   */
+  markLost(start: number, end: number): boolean {
+    start >>>= 0;
+    end >>>= 0;
+    if (seqLt(start, this.una)) start = this.una;
+    if (!seqLt(start, end)) return false;
+    this.lost.add(start, end, this.una, true);
+    const una = this.una;
+    const wasRetransmitted = this.rexmit.coveredIn((start - una) >>> 0, (end - una) >>> 0, una) > 0;
+    this.rexmit.remove(start, end, una);
+    return wasRetransmitted;
+  }
+
+  /** Octets marked lost by {@link markLost} and not retransmitted since. */
+  get markedLostBytes(): number {
+    return this.lost.coveredIn(0, 0xffffffff, this.una);
   }
 
   /** Whether the receiver reported holding octet `seq` (only octets at or above SND.UNA). */
@@ -314,10 +408,10 @@ export class SackScoreboard {
    * scoreboard. A SACKed octet, or one below SND.UNA, is not lost. After an RTO, every unSACKed
    * octet sent before it is lost too (see {@link onRetransmissionTimeout}).
    */
-  isLost(seq: number, mss: number, dupThresh = DEFAULT_DUP_THRESH): boolean {
+  isLost(seq: number, mss: number, dupThresh = this.dupThresh): boolean {
     seq >>>= 0;
     if (seqLt(seq, this.una) || this.isSacked(seq)) return false;
-    return seqLt(seq, this.lostEnd(mss, dupThresh));
+    return seqLt(seq, this.lostEnd(mss, dupThresh)) || this.lost.find(seq, this.una) >= 0;
   }
 
   /**
@@ -325,7 +419,7 @@ export class SackScoreboard {
    * IsLost only weakens going up (fewer SACKed ranges and octets lie above a higher octet), so
    * the lost octets are a prefix and one walk down the ranges finds its end.
    */
-  lostEnd(mss: number, dupThresh = DEFAULT_DUP_THRESH): number {
+  lostEnd(mss: number, dupThresh = this.dupThresh): number {
     const s = this.sacked;
     const byteThresh = (dupThresh - 1) * mss;
     let end = this.una;
@@ -350,14 +444,16 @@ export class SackScoreboard {
    * (rule 4, which leaves HighRxt alone) and skips SACKed holes. Linux counts the same way
    * (retrans_out in tcp_packets_in_flight).
    */
-  pipe(sndNxt: number, mss: number, dupThresh = DEFAULT_DUP_THRESH): number {
+  pipe(sndNxt: number, mss: number, dupThresh = this.dupThresh): number {
     sndNxt >>>= 0;
     const una = this.una;
     const top = Math.max(0, seqDiff(sndNxt, una));
     let lost = seqDiff(this.lostEnd(mss, dupThresh), una);
     if (lost > top) lost = top;
-    const inFlight = top - lost - this.sacked.coveredIn(lost, top, una);
-    return inFlight + this.rexmitNotSacked(sndNxt);
+    // RACK's lost ranges above the IsLost prefix are not in the network either (they are never
+    // SACKed: onSack removes what it SACKs).
+    const inFlight = top - lost - this.sacked.coveredIn(lost, top, una) - this.lost.coveredIn(lost, top, una);
+    return Math.max(0, inFlight) + this.rexmitNotSacked(sndNxt);
   }
 
   /**
@@ -366,9 +462,14 @@ export class SackScoreboard {
    * (1.c) IsLost (S2) returns true." `undefined` if none. Send up to
    * {@link segmentEnd}(S2, mss, sndNxt), then {@link markRetransmitted}.
    */
-  nextLost(mss: number, dupThresh = DEFAULT_DUP_THRESH): number | undefined {
+  nextLost(mss: number, dupThresh = this.dupThresh): number | undefined {
     const s2 = this.firstUnsackedFrom(this.rxtNext);
-    return seqLt(s2, this.lostEnd(mss, dupThresh)) ? s2 : undefined;
+    const byRule = seqLt(s2, this.lostEnd(mss, dupThresh)) ? s2 : undefined;
+    // RACK's lost ranges, below HighRxt too (a lost retransmission goes again).
+    const byRack = this.lost.count > 0 ? this.lost.lefts[0]! : undefined;
+    if (byRack === undefined) return byRule;
+    if (byRule === undefined) return byRack;
+    return seqLt(byRack, byRule) ? byRack : byRule;
   }
 
   /**
@@ -419,6 +520,10 @@ export class SackScoreboard {
         break;
       }
     }
+    // A range RACK marked lost above the IsLost prefix is retransmitted alone: what follows it
+    // may still be on its way.
+    const k = this.lost.find(start, una);
+    if (k >= 0 && !seqLt(start, this.lostEnd(mss))) end = Math.min(end, (this.lost.rights[k]! - una) >>> 0);
     return (una + Math.max(end, o)) >>> 0;
   }
 
@@ -433,6 +538,7 @@ export class SackScoreboard {
     if (seqLt(start, this.una)) start = this.una;
     if (!seqLt(start, end)) return;
     this.rexmit.add(start, end, this.una, true);
+    if (this.lost.count > 0) this.lost.remove(start, end, this.una);
     if (updateHighRxt && seqGt(end, this.rxtNext)) this.rxtNext = end;
   }
 
@@ -463,6 +569,7 @@ export class SackScoreboard {
       this.sackedOctets = 0;
     }
     this.rexmit.count = 0;
+    this.lost.count = 0;
     this.rxtNext = this.una;
     sndNxt >>>= 0;
     this.rtoLost = seqGt(sndNxt, this.una);
@@ -478,6 +585,25 @@ export class SackScoreboard {
   /** The retransmitted ranges on record, in sequence order (they may overlap SACKed ones). */
   retransmittedBlocks(): SackBlock[] {
     return this.rexmit.blocks();
+  }
+
+  /** The parts of [from, to) outside `set`. */
+  private gaps(set: RangeSet, from: number, to: number): SackBlock[] {
+    const una = this.una;
+    const lo = (from - una) >>> 0;
+    const hi = (to - una) >>> 0;
+    const out: SackBlock[] = [];
+    let cursor = lo;
+    for (let k = 0; k < set.count && cursor < hi; k++) {
+      const l = (set.lefts[k]! - una) >>> 0;
+      const r = (set.rights[k]! - una) >>> 0;
+      if (r <= cursor) continue;
+      if (l >= hi) break;
+      if (l > cursor) out.push({ left: (una + cursor) >>> 0, right: (una + l) >>> 0 });
+      cursor = Math.max(cursor, r);
+    }
+    if (cursor < hi) out.push({ left: (una + cursor) >>> 0, right: (una + hi) >>> 0 });
+    return out;
   }
 
   /** The first octet at or after `from` that is not SACKed. */

@@ -92,6 +92,19 @@ export interface AckEvent extends FlightState {
   readonly lossDetected?: boolean;
   /** Bytes the scoreboard newly marked lost on this ACK (Linux newly_lost, for PRR). */
   readonly newlyLost?: number;
+  /** The ACK's TSecr predates the first retransmission of this recovery: the original made it
+   *  and the retransmission was not needed (RFC 3522 Eifel, Linux tcp_packet_delayed). */
+  readonly originalDelivered?: boolean;
+}
+
+/** A D-SACK (RFC 2883) reported data received twice. */
+export interface DsackEvent {
+  readonly now: number;
+  /** The duplicated range. */
+  readonly left: number;
+  readonly right: number;
+  /** SND.UNA before the ACK that carried it. */
+  readonly priorSndUna: number;
 }
 
 /** A duplicate ACK: RFC 5681 §2 without SACK, or with SACK any ACK that SACKs new data without
@@ -166,7 +179,8 @@ export type CongestionCause =
   | 'exit-recovery'
   | 'timeout'
   | 'exit-loss'
-  | 'idle-restart';
+  | 'idle-restart'
+  | 'undo';
 
 /** Reported to the trace whenever cwnd, ssthresh or the state changes. */
 export interface CongestionChange {
@@ -208,6 +222,14 @@ export interface CongestionControl {
   onEstablished(e: EstablishedEvent): void;
   onAck(e: AckEvent): AckVerdict;
   onDupAck(e: DupAckEvent): AckVerdict;
+  /** RACK's reordering timer marked segments lost between ACKs (Linux tcp_rack_reo_timeout):
+   *  enter recovery if the state allows ('fast-retransmit'). */
+  onLossMarked(e: DupAckEvent): AckVerdict;
+  /** A D-SACK arrived; true when it proved every retransmission of the last reduction
+   *  spurious and the reduction was undone (Linux tcp_try_undo_dsack). */
+  onDsack(e: DsackEvent): boolean;
+  /** Reductions undone: by D-SACKs (Linux TCPDSACKUndo) and by timestamps (TCPFullUndo). */
+  readonly undos: { readonly dsack: number; readonly timestamp: number };
   onDataSent(e: SentEvent): void;
   onRetransmissionTimeout(e: TimeoutEvent): void;
   /** Call before sending new data; reduces cwnd after an idle period. True if it did. */

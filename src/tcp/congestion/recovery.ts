@@ -34,6 +34,7 @@ import {
   type CongestionControlName,
   type CongestionSnapshot,
   type CongestionWindow,
+  type DsackEvent,
   type DupAckEvent,
   type EstablishedEvent,
   type FlightState,
@@ -134,6 +135,15 @@ export class CongestionController implements CongestionControl {
   private prrDelivered = 0;
   private prrOut = 0;
 
+  // Undo of a reduction found spurious (Linux undo_marker, undo_retrans, prior_cwnd and
+  // prior_ssthresh): where the reduction began, the segments retransmitted since minus those
+  // D-SACKed (undefined before the first retransmission), and the window to go back to.
+  private undoMarker: number | undefined;
+  private undoRetrans: number | undefined;
+  private undoCwnd = 0;
+  private undoSsthresh = 0;
+  readonly undos = { dsack: 0, timestamp: 0 };
+
   // cwnd validation (Linux tcp_cwnd_validate): was cwnd the limit during the last window?
   private isCwndLimited = false;
   private maxFlight = 0;
@@ -223,7 +233,14 @@ export class CongestionController implements CongestionControl {
     switch (this.state) {
       case 'recovery':
         if (seqGe(e.ackNo, this.recoverSeq!)) {
-          // RFC 6582 §3.2 step 3, "Full acknowledgments".
+          // RFC 6582 §3.2 step 3, "Full acknowledgments"; Linux tcp_try_undo_recovery first:
+          // if the original was delivered after all, the reduction is undone.
+          if (e.originalDelivered === true && this.undoMarker !== undefined) {
+            this.undo();
+            this.undos.timestamp++;
+            this.emit(e.now, 'undo', before);
+            return 'recovery-complete';
+          }
           this.exitRecovery(e);
           verdict = 'recovery-complete';
           cause = 'exit-recovery';
@@ -251,7 +268,7 @@ export class CongestionController implements CongestionControl {
         if (!this.sack) this.renoSacked = 0;
         this.state = 'open';
         if (e.lossDetected === true && this.mayEnterRecovery(e.ackNo)) {
-          this.enterRecovery(e.sndNxt);
+          this.enterRecovery(e.sndNxt, e.ackNo);
           verdict = 'fast-retransmit';
           cause = 'enter-recovery';
         }
@@ -296,7 +313,7 @@ export class CongestionController implements CongestionControl {
         break;
       default:
         if ((this.dupAckCount >= this.reordering || e.lossDetected === true) && this.mayEnterRecovery(e.ackNo)) {
-          this.enterRecovery(e.sndNxt);
+          this.enterRecovery(e.sndNxt, e.ackNo);
           if (!this.sack) this.headLost = true;
           verdict = 'fast-retransmit';
           cause = 'enter-recovery';
@@ -309,12 +326,40 @@ export class CongestionController implements CongestionControl {
     return verdict;
   }
 
+  onLossMarked(e: DupAckEvent): AckVerdict {
+    const before = this.mark();
+    if (!this.mayEnterRecovery(e.ackNo)) return 'none';
+    this.enterRecovery(e.sndNxt, e.ackNo);
+    this.emit(e.now, 'enter-recovery', before);
+    return 'fast-retransmit';
+  }
+
+  onDsack(e: DsackEvent): boolean {
+    // Linux tcp_check_dsack: a duplicate of data retransmitted since the reduction began
+    // (above undo_marker, below the cumulative ACK) means one retransmission was not needed.
+    const marker = this.undoMarker;
+    if (marker === undefined || this.undoRetrans === undefined || this.undoRetrans <= 0) return false;
+    if (!seqGt(e.right, marker) || seqGt(e.right, e.priorSndUna)) return false;
+    const segments = Math.max(1, Math.ceil(((e.right - e.left) >>> 0) / this.mss));
+    this.undoRetrans = Math.max(0, this.undoRetrans - segments);
+    if (this.undoRetrans > 0) return false;
+    // Linux tcp_try_undo_dsack: every retransmission was spurious.
+    const before = this.mark();
+    this.undo();
+    this.undos.dsack++;
+    this.emit(e.now, 'undo', before);
+    return true;
+  }
+
   onDataSent(e: SentEvent): void {
     // Linux tcp_event_data_sent: CA_EVENT_TX_START when sending resumes with nothing in flight.
     if (e.retransmission !== true && e.flightSize - e.bytes <= 0 && this.lastSendTime !== undefined) {
       this.algorithm.onTxStart?.(e.now, this.lastSendTime);
     }
     this.lastSendTime = e.now;
+    if (e.retransmission === true && this.undoMarker !== undefined) {
+      this.undoRetrans = (this.undoRetrans ?? 0) + Math.max(1, Math.ceil(e.bytes / this.mss));
+    }
     if (this.state === 'recovery') {
       this.prrOut += e.bytes; // RFC 6937: "prr_out += (data sent)"
       if (e.retransmission === true) this.headLost = false;
@@ -345,7 +390,10 @@ export class CongestionController implements CongestionControl {
       this.recoverSeq === undefined ||
       !seqGt(this.recoverSeq, e.sndUna) ||
       (this.state === 'loss' && this.consecutiveTimeouts === 0);
-    if (reduce) this.w.ssthresh = this.algorithm.ssthresh(this.w);
+    if (reduce) {
+      this.initUndo(e.sndUna);
+      this.w.ssthresh = this.algorithm.ssthresh(this.w);
+    }
     this.algorithm.onLoss?.(e.now, e.sndNxt);
     // RFC 5681 §3.1: "upon a timeout cwnd MUST be set to no more than the loss window, LW, which
     // equals 1 full-sized segment" (Linux: packets in flight, all now lost, plus one).
@@ -422,20 +470,29 @@ export class CongestionController implements CongestionControl {
     };
   }
 
-  /** RFC 6582 §3.2 step 1: enter fast retransmit only if "the Cumulative Acknowledgment field
-   *  covers more than recover" (SEG.ACK − 1 > recover − 1 with tcplab's recover = SND.NXT). */
+  /**
+   * RFC 6582 §3.2 step 1: without SACK, enter fast retransmit only if "the Cumulative
+   * Acknowledgment field covers more than recover" (SEG.ACK − 1 > recover − 1 with tcplab's
+   * recover = SND.NXT): duplicate ACKs for what the last recovery retransmitted must not start
+   * another. With SACK the scoreboard tells a new loss from such duplicates, and a loss of the
+   * very first segment sent after the last recovery began (the ACK then stays at `recover`)
+   * must not wait for a timeout: Linux tcp_try_undo_recovery holds Reno only, "SACK TCP is
+   * safe" (RFC 6675 §5 has no such check either).
+   */
   private mayEnterRecovery(ackNo: number): boolean {
-    return (this.state === 'open' || this.state === 'disorder') && (this.recoverSeq === undefined || seqGt(ackNo, this.recoverSeq));
+    if (this.state !== 'open' && this.state !== 'disorder') return false;
+    return this.sack || this.recoverSeq === undefined || seqGt(ackNo, this.recoverSeq);
   }
 
   /** RFC 5681 §3.2 step 2 and RFC 6582 §3.2 step 2 (Linux tcp_enter_recovery and
    *  tcp_init_cwnd_reduction). */
-  private enterRecovery(sndNxt: number): void {
+  private enterRecovery(sndNxt: number, sndUna: number): void {
     this.recoverSeq = sndNxt; // "the highest sequence number transmitted"
     this.priorCwnd = this.w.cwnd;
     this.prrDelivered = 0;
     this.prrOut = 0;
     this.w.cwndCnt = 0;
+    this.initUndo(sndUna);
     // RFC 5681 eq. (4) is ssthresh = max(FlightSize / 2, 2*SMSS); Linux asks the algorithm,
     // from cwnd (Reno: cwnd / 2, CUBIC: cwnd × 0.7), which cwnd validation keeps close to the
     // flight. tcplab follows Linux.
@@ -444,6 +501,30 @@ export class CongestionController implements CongestionControl {
     this.hystart?.finish();
     // RFC 5681 §3.2 step 3: "cwnd set to ssthresh plus 3*SMSS" (the DupThresh segments that left).
     if (this.recoveryWindow === 'newreno') this.w.cwnd = this.w.ssthresh + this.reordering * this.mss;
+  }
+
+  /** Linux tcp_init_undo with tcp_current_ssthresh: remember what a spurious reduction undoes. */
+  private initUndo(sndUna: number): void {
+    this.undoMarker = sndUna;
+    this.undoRetrans = undefined;
+    this.undoCwnd = this.w.cwnd;
+    this.undoSsthresh = Math.max(this.w.ssthresh === INFINITE_SSTHRESH ? 0 : this.w.ssthresh, Math.floor((this.w.cwnd * 3) / 4));
+    if (this.w.ssthresh === INFINITE_SSTHRESH) this.undoSsthresh = INFINITE_SSTHRESH;
+  }
+
+  /** Linux tcp_undo_cwnd_reduction: back to the window before the reduction, and out of
+   *  recovery (tcp_try_to_open). */
+  private undo(): void {
+    this.w.cwnd = Math.max(this.w.cwnd, this.undoCwnd);
+    if (this.undoSsthresh > this.w.ssthresh) this.w.ssthresh = this.undoSsthresh;
+    this.w.cwndCnt = 0;
+    this.undoMarker = undefined;
+    this.undoRetrans = undefined;
+    this.state = 'open';
+    this.renoSacked = 0;
+    this.headLost = false;
+    this.lostRemaining = 0;
+    this.rtxOutstanding = 0;
   }
 
   private recoveryWindowOnAck(e: AckEvent, delivered: number, verdict: AckVerdict): void {

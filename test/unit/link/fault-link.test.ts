@@ -163,4 +163,10 @@ describe('hold and release', () => {
     expect(hold.holding).toBe(0);
     expect(hold.release()).toBe(0);
   });
+
+  it('refuses a link with offloads, whose packets are not wire packets, and says what to open instead', () => {
+    const [near] = MemoryLink.pair({ delivery: 'manual' });
+    const offloading = Object.assign(Object.create(near) as MemoryLink, { offload: { checksum: true, gsoMaxSize: 65536 } });
+    expect(() => new FaultLink(offloading)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('offload: false') }));
+  });
 });

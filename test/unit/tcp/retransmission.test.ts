@@ -121,7 +121,11 @@ describe('fast retransmit and NewReno (RFC 5681 §3.2, RFC 6582)', () => {
   }
 
   test('three duplicate ACKs retransmit the first unACKed segment at once', () => {
-    const r = lossAt1001();
+    // RFC 5681's rule alone: RACK (tcp_recovery 1, test/unit/tcp/rack.test.ts) would call the
+    // hole lost at the first SACK here, where the round trip takes no time.
+    const r = established({ config: { tcpTimestamps: false, tcpRecovery: 0 }, win: 502 });
+    r.write(10 * 1460);
+    r.out();
     r.inject({ flags: '.', seq: IRS + 1, ack: ISS + 1, sack: [[ISS + 1461, ISS + 2921]] });
     r.inject({ flags: '.', seq: IRS + 1, ack: ISS + 1, sack: [[ISS + 1461, ISS + 4381]] });
     r.expectNothing();
