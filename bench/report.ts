@@ -100,10 +100,12 @@ export function svgChart(results: readonly MeasureResult[], subtitle: string): s
   const barMax = 420;
   const rowH = 34;
   const top = 64;
-  const width = left + barMax + 250;
   const height = top + rows.length * rowH + 40;
   const scaleMax = Math.max(1.2, ...rows.map((r) => ratio(r, 'relay') as number)) * 1.05;
   const x = (v: number): number => left + (v / scaleMax) * barMax;
+  const labelOf = (r: MeasureResult): string => `${pct(ratio(r, 'relay') as number)}  (tcplab ${figure(r, 'tcplab')}, relay ${figure(r, 'relay')}, kernel ${figure(r, 'kernel')})`;
+  // Wide enough for the longest label after its bar (about 6 px per character at 11 px).
+  const width = Math.ceil(Math.max(left + barMax + 250, ...rows.map((r) => x(ratio(r, 'relay') as number) + 6 + labelOf(r).length * 6.2 + 12)));
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
@@ -125,8 +127,7 @@ export function svgChart(results: readonly MeasureResult[], subtitle: string): s
     if (target !== undefined) {
       parts.push(`<line x1="${x(target)}" y1="${y + 1}" x2="${x(target)}" y2="${y + rowH - 5}" stroke="#c00" stroke-width="2"/>`);
     }
-    const label = `${pct(v)}  (tcplab ${figure(r, 'tcplab')}, relay ${figure(r, 'relay')}, kernel ${figure(r, 'kernel')})`;
-    parts.push(`<text x="${x(v) + 6}" y="${y + 19}" fill="#222" font-size="11">${esc(label)}</text>`);
+    parts.push(`<text x="${x(v) + 6}" y="${y + 19}" fill="#222" font-size="11">${esc(labelOf(r))}</text>`);
   });
   parts.push(`<text x="12" y="${height - 8}" fill="#777" font-size="11">red tick: target of issue 7; rr compares p50 (relay / tcplab)</text>`);
   parts.push('</svg>');
