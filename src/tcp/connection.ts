@@ -106,7 +106,9 @@ const TCP_TIMEWAIT_LEN = 60_000;
 const GSO_HEADER_ROOM = 321;
 /** Bytes kept free before a segment's data: an IPv6 header and the longest TCP header. */
 export const SEGMENT_HEADROOM = 100;
-/** Linux net.ipv4.tcp_min_snd_mss: no path MTU report makes the send MSS smaller. */
+/** Linux net.ipv4.tcp_min_snd_mss: neither a path MTU report nor the peer's MSS option makes
+ *  the send MSS smaller (a peer announcing MSS 1 would have us send a segment per byte:
+ *  CVE-2019-11479). */
 const TCP_MIN_SND_MSS = 48;
 /** RFC 8200 §5: the minimum IPv6 MTU; RFC 8201 §4: a smaller Packet Too Big is not applied. */
 const IPV6_MIN_MTU = 1280;
@@ -466,7 +468,9 @@ export class Connection {
   }
 
   private mssWith(pathMss: number): number {
-    return Math.max(1, Math.min(this.ourMss, this.peerMss, pathMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
+    // Linux __tcp_mtu_to_mss: clamped to the peer's MSS, then raised to tcp_min_snd_mss; the
+    // timestamp option comes out of that (tcp_current_mss).
+    return Math.max(TCP_MIN_SND_MSS, Math.min(this.ourMss, this.peerMss, pathMss)) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0);
   }
 
   /** The path MTU the send MSS follows (Linux icsk_pmtu_cookie). */

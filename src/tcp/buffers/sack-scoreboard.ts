@@ -21,7 +21,7 @@
  */
 
 import type { SackBlock } from '../../wire/tcp-options.js';
-import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../../wire/seq.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../../wire/seq.js';
 
 /** RFC 6675 §2 / RFC 5681 §3.2: the number of duplicate ACKs (or SACKed segments) meaning loss. */
 export const DEFAULT_DUP_THRESH = 3;
@@ -333,7 +333,11 @@ export class SackScoreboard {
         u.dsack = { left, right };
         continue;
       }
-      if (seqLt(left, this.una) || seqGt(right, sndNxt)) {
+      // Offsets from SND.UNA, not pairwise comparisons: a block 2^31 wide passes seqLt(left,
+      // right) and seqGt(right, SND.NXT) at once while its left edge lies past SND.NXT.
+      const leftOff = (left - this.una) >>> 0;
+      const rightOff = (right - this.una) >>> 0;
+      if (rightOff > ((sndNxt - this.una) >>> 0) || leftOff >= rightOff) {
         u.invalid++;
         continue;
       }
@@ -354,12 +358,13 @@ export class SackScoreboard {
    * {@link onSack} or {@link onCumulativeAck} what an ACK newly delivers.
    */
   unsackedParts(left: number, right: number, sndNxt: number): SackBlock[] {
-    left >>>= 0;
-    right >>>= 0;
-    if (seqLt(left, this.una)) left = this.una;
-    if (seqGt(right, sndNxt >>> 0)) right = sndNxt >>> 0;
-    if (!seqLt(left, right)) return [];
-    return this.gaps(this.sacked, left, right);
+    // As offsets from SND.UNA (see onSack): anything outside [SND.UNA, sndNxt] is clipped,
+    // a range 2^31 wide included.
+    const span = (sndNxt - this.una) >>> 0;
+    const leftOff = seqLt(left >>> 0, this.una) ? 0 : Math.min((left - this.una) >>> 0, span);
+    const rightOff = seqLt(right >>> 0, this.una) ? 0 : Math.min((right - this.una) >>> 0, span);
+    if (leftOff >= rightOff) return [];
+    return this.gaps(this.sacked, seqAdd(this.una, leftOff), seqAdd(this.una, rightOff));
   }
 
   /**

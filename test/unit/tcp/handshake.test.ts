@@ -72,6 +72,23 @@ describe('active open (RFC 9293 §3.10.7.3)', () => {
     expect(c.c.sendMss).toBe(1448);
   });
 
+  test('a peer MSS below tcp_min_snd_mss (48) is raised to it: MSS 1 does not make a segment per byte (found by fuzzing)', () => {
+    const r = synSent();
+    r.inject({ flags: 'S.', seq: IRS, ack: ISS + 1, mss: 1 });
+    expect(r.c.sendMss).toBe(48);
+    r.out();
+    r.write(140);
+    // Initial window 10 × 48 bytes covers it: three segments, not 140.
+    r.expectSegments([
+      'Flags [.], seq 1001:1049, ack 5001, win 64240, length 48',
+      'Flags [.], seq 1049:1097, ack 5001, win 64240, length 48',
+      'Flags [P.], seq 1097:1141, ack 5001, win 64240, length 44',
+    ]);
+    const ts = synSent();
+    ts.inject({ flags: 'S.', seq: IRS, ack: ISS + 1, mss: 1, ts: [1, 0] });
+    expect(ts.c.sendMss).toBe(36);
+  });
+
   test('a window scale above 14 is used as 14 (RFC 7323 §2.3)', () => {
     const r = synSent();
     r.inject({ flags: 'S.', seq: IRS, ack: ISS + 1, mss: 1460, wscale: 20 });

@@ -71,6 +71,20 @@ describe('SackScoreboard: recording SACK blocks (RFC 2018, RFC 6675 §4 Update)'
     expect(sb.onSack(1000, [blk(1000, 900, 1000)], seqAdd(1000, 1000)).newlySacked).toBe(100);
   });
 
+  it('ignores a block 2^31 wide that lies past SND.NXT, though pairwise sequence comparisons accept it (found by fuzzing)', () => {
+    // SND.UNA 481, SND.NXT 1441: [1110164436, 3257648084) has left < right and right "before"
+    // SND.NXT modulo 2^32; recorded, it made the whole send queue look delivered.
+    const sb = new SackScoreboard(481);
+    const u = sb.onSack(481, [{ left: 1110164436, right: 3257648084 }], 1441);
+    expect(u).toMatchObject({ newlySacked: 0, invalid: 1 });
+    expect(sb.hasSacked).toBe(false);
+    expect(sb.pipe(1441, MSS)).toBe(960);
+    // Nor does it count as newly delivered, and ranges are clipped to [SND.UNA, SND.NXT].
+    expect(sb.unsackedParts(1110164436, 3257648084, 1441)).toEqual([]);
+    expect(sb.unsackedParts(400, 5000, 1441)).toEqual([{ left: 481, right: 1441 }]);
+    expect(sb.unsackedParts(1000, 1100, 1441)).toEqual([{ left: 1000, right: 1100 }]);
+  });
+
   it('D-SACK (RFC 2883 §4): a first block below the cumulative ACK is reported, not recorded', () => {
     const sb = new SackScoreboard(500);
     const u = sb.onSack(500, [blk(0, 100, 200), blk(0, 700, 800)], 1000);
