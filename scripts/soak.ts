@@ -54,6 +54,7 @@ const summary = table([
   ['exchanges tcplab → kernel echo', String(result.exchanges.fromTcplab)],
   ['bytes echoed and checked', String(result.bytes)],
   ['failed exchanges', String(result.errors.length)],
+  ['connections stalled 20 s or more', String(result.stalls.length)],
   ['heap after warm-up (first → last sample)', `${mib(result.heapStart)} → ${mib(result.heapEnd)} MiB`],
   ['heap trend (least squares)', `${(result.heapSlopePerMin / 1024).toFixed(1)} KiB/min`],
   ['most TIME-WAIT entries', String(Math.max(0, ...result.samples.map((s) => s.timeWait)))],
@@ -64,6 +65,7 @@ const summary = table([
   ['result', result.failures.length === 0 ? 'passed' : `FAILED: ${result.failures.join('; ')}`],
 ]);
 console.log(`\n${summary}`);
+for (const stall of result.stalls) console.log(`stalled: ${stall}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const dir = resultsDir();
 writeFileSync(join(dir, `soak-${stamp}.md`), `${summary}\n\n${table([header, ...result.samples.map(row)])}\n`);

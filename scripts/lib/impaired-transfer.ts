@@ -18,6 +18,7 @@ import { TunLink } from '../../src/link/tun-link.js';
 import { createStack, type NetStack } from '../../src/net/net-stack.js';
 import { DROP_COUNTERS, ENGINE_DROP_COUNTERS } from '../../src/stack/counters.js';
 import type { Socket } from '../../src/net/socket.js';
+import type { Connection as TcpConnectionView } from '../../src/tcp/connection.js';
 import { counterDelta, KERNEL_DROP_COUNTERS, kernelCounters, type KernelCounters } from './kernel-counters.js';
 
 export type TransferDirection = 'kernel-to-tcplab' | 'tcplab-to-kernel';
@@ -283,28 +284,30 @@ function watched<T>(p: Promise<T>, net: NetStack, o: { timeoutMs: number; stallM
   return Promise.race([p, timeout]).finally(() => clearInterval(timer));
 }
 
+/** Where one connection stands (its engine's sequence space, windows and timer), as JSON. */
+export function describeConnection(c: TcpConnectionView, now: number): string {
+  return JSON.stringify({
+    state: c.stateName,
+    sndUna: c.sndUna,
+    sndNxt: c.sndNxt,
+    sndMax: c.sndMax,
+    sndWnd: c.sndWnd,
+    rcvNxt: c.rcvNxt,
+    rcvWnd: c.rcvWnd,
+    readable: c.readable,
+    sendQueued: c.sendQueued,
+    cwnd: c.cwnd,
+    ssthresh: c.ssthresh,
+    caState: c.caState,
+    rto: c.rto,
+    timer: c.activeTimer(now),
+    nextDeadlineIn: (c.nextDeadline() ?? Number.NaN) - now,
+  });
+}
+
 /** Where each connection of the stack stands, for a failure message. */
 export function describeConnections(net: NetStack): string {
   const now = net.now();
-  const rows = [...net.stack.tcp.connections.values()].map((ep) => {
-    const c = ep.connection;
-    return JSON.stringify({
-      state: c.stateName,
-      sndUna: c.sndUna,
-      sndNxt: c.sndNxt,
-      sndMax: c.sndMax,
-      sndWnd: c.sndWnd,
-      rcvNxt: c.rcvNxt,
-      rcvWnd: c.rcvWnd,
-      readable: c.readable,
-      sendQueued: c.sendQueued,
-      cwnd: c.cwnd,
-      ssthresh: c.ssthresh,
-      caState: c.caState,
-      rto: c.rto,
-      timer: c.activeTimer(now),
-      nextDeadlineIn: (c.nextDeadline() ?? Number.NaN) - now,
-    });
-  });
+  const rows = [...net.stack.tcp.connections.values()].map((ep) => describeConnection(ep.connection, now));
   return rows.length === 0 ? 'none' : rows.join('; ');
 }

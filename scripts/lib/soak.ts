@@ -22,6 +22,8 @@ import { FaultLink, type Impairment } from '../../src/link/fault-link.js';
 import { TunLink } from '../../src/link/tun-link.js';
 import { createStack, type NetStack } from '../../src/net/net-stack.js';
 import type { Socket } from '../../src/net/socket.js';
+import { formatIpAddress } from '../../src/wire/address.js';
+import { describeConnection } from './impaired-transfer.js';
 
 export interface SoakOptions {
   /** How long to churn. */
@@ -76,8 +78,13 @@ export interface SoakResult {
   /** Reasons the soak failed; empty when it passed. */
   readonly failures: string[];
   readonly counters: Record<string, number>;
+  /** Connections that made no progress (SND.UNA, RCV.NXT and state unchanged) for 20 s or more,
+   *  each described once when first seen stuck: what to look at when an exchange timed out. */
+  readonly stalls: string[];
 }
 
+/** How long a connection may stand still before the soak describes it. */
+const STALL_MS = 20_000;
 const KERNEL = '10.81.0.1';
 const TCPLAB = '10.81.0.2';
 const PORT = 7;
@@ -232,6 +239,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const before = { timers: countTimers(), fds: fdsBefore.length, namespaces: countNamespaces() };
   const ns = o.ns ?? Netns.create('tcplab-s');
   const errors: string[] = [];
+  const stalls: string[] = [];
   const samples: SoakSample[] = [];
   let net: NetStack | undefined;
   let fromKernel = 0;
@@ -285,6 +293,26 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         }
       }
     });
+    // Progress of each live connection, to name the ones that stop moving.
+    const progress = new Map<object, { key: string; since: number; reported: boolean }>();
+    const watchStalls = (): void => {
+      const now = performance.now();
+      const seen = new Set<object>();
+      for (const ep of stack.stack.tcp.connections.values()) {
+        const c = ep.connection;
+        if (c.stateName === 'TIME-WAIT') continue;
+        seen.add(ep);
+        const key = `${c.stateName} ${c.sndUna} ${c.rcvNxt}`;
+        const p = progress.get(ep);
+        if (!p || p.key !== key) progress.set(ep, { key, since: now, reported: false });
+        else if (!p.reported && now - p.since >= STALL_MS) {
+          p.reported = true;
+          stalls.push(`${formatIpAddress(ep.local.address)}:${ep.local.port} ↔ ${formatIpAddress(ep.remote.address)}:${ep.remote.port} stuck ${((now - p.since) / 1000).toFixed(0)} s: ${describeConnection(c, stack.now())}`);
+        }
+      }
+      for (const ep of progress.keys()) if (!seen.has(ep)) progress.delete(ep);
+    };
+    const stallWatch = setInterval(watchStalls, 2_000);
     const sample = (): void => {
       gc();
       const mem = process.memoryUsage();
@@ -315,6 +343,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       sample();
     }
     await Promise.all(loops);
+    clearInterval(stallWatch);
     // Stop the kernel's clients after their current exchange, let TIME-WAIT run out.
     const kernelClients = clients;
     const exited = new Promise((resolve) => kernelClients.once('close', resolve));
@@ -358,7 +387,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     if (i >= 0) fdsLeft.splice(i, 1);
   }
   if (fdsLeft.length > 0) failures.push(`file descriptors left: ${fdsLeft.join(', ')}`);
-  return { samples, exchanges: { fromKernel, fromTcplab }, bytes, errors, heapSlopePerMin, heapStart, heapEnd, after, before, failures, counters };
+  return { samples, exchanges: { fromKernel, fromTcplab }, bytes, errors, heapSlopePerMin, heapStart, heapEnd, after, before, failures, counters, stalls };
 }
 
 /** Kill a child by PID unless it is gone, and wait (10 s at most) until its stdio is closed. */

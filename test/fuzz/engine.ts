@@ -17,7 +17,7 @@
  */
 import fc from 'fast-check';
 import type { Connection } from '../../src/tcp/connection.js';
-import { seqAdd, seqDiff, seqGe, seqLe } from '../../src/wire/seq.js';
+import { seqAdd, seqDiff, seqGe, seqLe, seqLt } from '../../src/wire/seq.js';
 import { closeWait, closing, established, finWait1, finWait2, fmt, lastAck, passiveEstablished, synReceived, synSent, timeWait, type Rig, type SegSpec } from '../unit/tcp/harness/index.js';
 
 /** The peer's byte at sequence number s: any byte delivered can be checked against its place. */
@@ -192,6 +192,11 @@ export function runEngineCase(k: EngineCase): void {
     for (const s of r.pending) fmt(s.seg);
     r.pending = [];
     const name = c.stateName;
+    // Data or a FIN in flight always has a timer that will resend it (RTO, probe or RACK):
+    // without one the connection would wait forever.
+    if (c.irs !== undefined && name !== 'CLOSED' && name !== 'TIME-WAIT' && name !== 'SYN-SENT' && name !== 'SYN-RECEIVED' && seqLt(c.sndUna, c.sndMax)) {
+      check(c.nextDeadline() !== undefined, `${name} with ${seqDiff(c.sndMax, c.sndUna)} octets in flight and no timer`);
+    }
     if (c.irs !== undefined && name !== 'CLOSED' && name !== 'TIME-WAIT') {
       const edge = seqAdd(c.rcvNxt, c.rcvWnd);
       if (lastEdge !== undefined) check(seqDiff(edge, lastEdge) >= 0, `window edge moved back from ${lastEdge} to ${edge}`);
