@@ -15,7 +15,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { Netns } from '../../src/lab/netns.js';
 import { patternBytes } from '../../src/lab/pattern.js';
 import { FaultLink, type Impairment } from '../../src/link/fault-link.js';
@@ -235,6 +235,10 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const gc = gcFunction();
   timerHook.enable();
   gc();
+  // libuv opens /dev/null once per loop, at the first pipe or socket, and keeps it as a spare
+  // for EMFILE (uv__stream_init, loop->emfile_fd): open it before counting, or it reads as a leak.
+  const firstPipe = spawn('true', [], { stdio: 'pipe' });
+  await new Promise((resolve) => firstPipe.once('close', resolve));
   const fdsBefore = openFds();
   const before = { timers: countTimers(), fds: fdsBefore.length, namespaces: countNamespaces() };
   const ns = o.ns ?? Netns.create('tcplab-s');
