@@ -10,42 +10,28 @@ describe('the engine fed random, mutated and replayed segments keeps its invaria
   });
 });
 
-// Cases the long runs found, shrunk by fast-check, kept as they were printed.
+// Cases the long runs found, shrunk by fast-check, kept as they were printed: a SYN-ACK with
+// MSS 1 and window scale `wscale`, `n` bytes written, then an ACK with a SACK block 2^31 wide.
+function sackBlockCase(wscale: number, n: number): EngineCase {
+  return {
+    fixture: 'SYN-SENT',
+    timestamps: false,
+    sackOK: false,
+    wscale: null,
+    iss: 0,
+    irs: 0,
+    smallBuffers: true,
+    ops: [
+      { kind: 'mutated', len: 0, mutation: { field: 'synOptions', mss: 1, wscale } },
+      { kind: 'write', n },
+      { kind: 'mutated', len: 1, mutation: { field: 'sack', blocks: [[1110164436, -1037319212]] } },
+    ],
+  };
+}
+
 const FOUND: [string, EngineCase][] = [
-  [
-    'a SACK block 2^31 wide past SND.NXT, after a SYN-ACK with MSS 1 (seed 1322505)',
-    {
-      fixture: 'SYN-SENT',
-      timestamps: false,
-      sackOK: false,
-      wscale: null,
-      iss: 0,
-      irs: 0,
-      smallBuffers: true,
-      ops: [
-        { kind: 'mutated', len: 0, mutation: { field: 'synOptions', mss: 1, wscale: 0 } },
-        { kind: 'write', n: 140 },
-        { kind: 'mutated', len: 1, mutation: { field: 'sack', blocks: [[1110164436, -1037319212]] } },
-      ],
-    },
-  ],
-  [
-    'the same block after MSS 1 and window scale 4',
-    {
-      fixture: 'SYN-SENT',
-      timestamps: false,
-      sackOK: false,
-      wscale: null,
-      iss: 0,
-      irs: 0,
-      smallBuffers: true,
-      ops: [
-        { kind: 'mutated', len: 0, mutation: { field: 'synOptions', mss: 1, wscale: 4 } },
-        { kind: 'write', n: 6673 },
-        { kind: 'mutated', len: 1, mutation: { field: 'sack', blocks: [[1110164436, -1037319212]] } },
-      ],
-    },
-  ],
+  ['a SACK block 2^31 wide past SND.NXT, after a SYN-ACK with MSS 1 (seed 1322505)', sackBlockCase(0, 140)],
+  ['the same block after MSS 1 and window scale 4', sackBlockCase(4, 6673)],
 ];
 
 describe('cases found by the long fuzz runs', () => {
