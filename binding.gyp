@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tcplab_tun",
-      "sources": ["native/addon.cc"],
+      "sources": ["native/addon.cc", "native/tx_writer.cc"],
       "conditions": [
         ["OS=='linux'", { "sources": ["native/tun_linux.cc"] }]
       ],

@@ -6,7 +6,9 @@
 //   discard on PORT, source on PORT+1, echo on PORT+2
 //
 //   node dist/bench/tcplab-server.js --netns NS --kernel 10.81.0.1/24 --ours 10.81.0.2
-//        [--extra 10.81.0.11,10.81.0.12] [--mtu 1500] [--offload] [--port 5201]
+//        [--extra 10.81.0.11,10.81.0.12] [--mtu 1500] [--offload] [--port 5201] [--writer-spin US]
+//
+// --writer-spin: write through the addon's writer thread (TunLink writerThread), idle spin US µs.
 //
 // Prints "ready" once listening. Commands on stdin, one per line: "stats" prints one JSON line
 // (device and stack counters, memory); end of stdin or SIGTERM ends the process.
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     mtu: { type: 'string', default: '1500' },
     offload: { type: 'boolean', default: false },
     port: { type: 'string', default: '5201' },
+    'writer-spin': { type: 'string' },
   },
 });
 
@@ -39,6 +42,7 @@ const link = TunLink.open({
   addresses: [values.kernel, ...extra],
   mtu: Number(values.mtu),
   offload: values.offload, // off unless asked: the plain configurations measure the plain path
+  ...(values['writer-spin'] === undefined ? {} : { writerThread: Number(values['writer-spin']) }),
 });
 if (values.offload && link.offload === undefined) process.stderr.write(`tcplab-server: no offloads: ${link.offloadFallback ?? 'unknown reason'}\n`);
 const net = createStack({ link, addresses: [values.ours] });

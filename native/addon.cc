@@ -10,7 +10,9 @@
 //
 // Writing: writeBatch(arena, offsets, lengths, count) and writeArray(packets) write
 // many packets per call; EAGAIN stops the batch (the caller gets the count consumed),
-// other per-packet errors are counted in the stats and the packet is dropped.
+// other per-packet errors are counted in the stats and the packet is dropped. After
+// startWriter() the packets are copied to a writer thread instead (native/tx_writer.h), which
+// write()s them in order; the calls then consume every packet, and errors are only counted.
 #include <napi.h>
 #include <uv.h>
 
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "tun.h"
+#include "tx_writer.h"
 
 namespace tcplab {
 namespace {
@@ -42,6 +45,7 @@ size_t AlignUp(size_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
 struct Stats {
   double rxPackets = 0, rxBytes = 0, rxBatches = 0, rxWakeups = 0, rxErrors = 0;
   double txPackets = 0, txBytes = 0, txEagain = 0, txErrors = 0;
+  double txRingWaits = 0, txWriterWakeups = 0;  // the writer thread's (startWriter)
 };
 
 void SetErrorProps(Napi::Env env, Napi::Object err, const char* code, int errnum, const std::string& syscall,
@@ -91,6 +95,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
                            InstanceMethod<&TunDevice::WriteBatch>("writeBatch"),
                            InstanceMethod<&TunDevice::WriteArray>("writeArray"),
                            InstanceMethod<&TunDevice::WriteVnet>("writeVnet"),
+                           InstanceMethod<&TunDevice::StartWriter>("startWriter"),
                            InstanceMethod<&TunDevice::GetStats>("stats"),
                            InstanceMethod<&TunDevice::Close>("close"),
                        });
@@ -146,6 +151,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   // Finalizer: JS dropped an idle device without close(). (A reading device holds a
   // reference on itself, so it is never finalized while the poll is active.)
   ~TunDevice() override {
+    StopWriter();
     if (poll_ != nullptr) {
       poll_->data = nullptr;
       uv_close(reinterpret_cast<uv_handle_t*>(poll_),
@@ -383,6 +389,15 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   // Writes one packet (after its virtio-net header when `header` is given); returns false
   // when the batch must stop (EAGAIN).
   bool WriteOne(const uint8_t* data, size_t length, const uint8_t* header = nullptr) {
+    if (writer_) {
+      if (length <= kMaxPacket) {
+        writer_->Enqueue(data, length, header);
+      } else {  // what write() would refuse, refused here: the ring holds packets the kernel takes
+        stats_.txErrors++;
+        lastTxError_ = EMSGSIZE;
+      }
+      return true;
+    }
     ssize_t n = header == nullptr ? tun::Write(fd_, data, length) : tun::WriteWithHeader(fd_, header, vnetHdrSize_, data, length);
     if (n >= 0) {
       stats_.txPackets++;
@@ -441,6 +456,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
     }
     size_t done = 0;
     while (done < count && WriteOne(base + o[done], l[done])) done++;
+    if (writer_) writer_->Publish();
     return Napi::Number::New(env, static_cast<double>(done));
   }
 
@@ -455,6 +471,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
     if (!CollectPackets(env, info[0].As<Napi::Array>())) return env.Undefined();
     size_t done = 0;
     while (done < scratch_.size() && WriteOne(scratch_[done].data, scratch_[done].length)) done++;
+    if (writer_) writer_->Publish();
     return Napi::Number::New(env, static_cast<double>(done));
   }
 
@@ -483,6 +500,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
     const uint8_t* h = headers.Data();
     size_t done = 0;
     while (done < scratch_.size() && WriteOne(scratch_[done].data, scratch_[done].length, h + done * vnetHdrSize_)) done++;
+    if (writer_) writer_->Publish();
     return Napi::Number::New(env, static_cast<double>(done));
   }
 
@@ -502,19 +520,53 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
     return true;
   }
 
+  // startWriter(spinMicros = 0): from now on a writer thread writes the packets (see the top
+  // of this file). spinMicros: how long the idle thread polls the ring before it sleeps.
+  Napi::Value StartWriter(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    uint32_t spin = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+    if (!writer_) writer_ = std::make_unique<TxWriter>(fd_, vnetHdrSize_, spin);
+    return env.Undefined();
+  }
+
+  static void AddWriterCounts(const TxWriter::Counters& c, Stats* into, int* lastError) {
+    into->txPackets += static_cast<double>(c.txPackets);
+    into->txBytes += static_cast<double>(c.txBytes);
+    into->txEagain += static_cast<double>(c.txEagain);
+    into->txErrors += static_cast<double>(c.txErrors);
+    into->txRingWaits += static_cast<double>(c.ringWaits);
+    into->txWriterWakeups += static_cast<double>(c.wakeups);
+    if (c.lastError != 0) *lastError = c.lastError;
+  }
+
+  // Writes what the thread still holds, ends it, and keeps its counts in stats_.
+  void StopWriter() {
+    if (!writer_) return;
+    writer_->Stop();
+    AddWriterCounts(writer_->Read(), &stats_, &lastTxError_);
+    writer_.reset();
+  }
+
   Napi::Value GetStats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    Stats now = stats_;
+    int lastTxError = lastTxError_;
+    if (writer_) AddWriterCounts(writer_->Read(), &now, &lastTxError);
     Napi::Object s = Napi::Object::New(env);
-    s.Set("rxPackets", stats_.rxPackets);
-    s.Set("rxBytes", stats_.rxBytes);
-    s.Set("rxBatches", stats_.rxBatches);
-    s.Set("rxWakeups", stats_.rxWakeups);
-    s.Set("rxErrors", stats_.rxErrors);
-    s.Set("txPackets", stats_.txPackets);
-    s.Set("txBytes", stats_.txBytes);
-    s.Set("txEagain", stats_.txEagain);
-    s.Set("txErrors", stats_.txErrors);
-    s.Set("lastTxError", lastTxError_ == 0 ? env.Null() : Napi::String::New(env, tun::ErrnoName(lastTxError_)));
+    s.Set("rxPackets", now.rxPackets);
+    s.Set("rxBytes", now.rxBytes);
+    s.Set("rxBatches", now.rxBatches);
+    s.Set("rxWakeups", now.rxWakeups);
+    s.Set("rxErrors", now.rxErrors);
+    s.Set("txPackets", now.txPackets);
+    s.Set("txBytes", now.txBytes);
+    s.Set("txEagain", now.txEagain);
+    s.Set("txErrors", now.txErrors);
+    s.Set("lastTxError", lastTxError == 0 ? env.Null() : Napi::String::New(env, tun::ErrnoName(lastTxError)));
+    s.Set("txWriter", Napi::Boolean::New(env, writer_ != nullptr));
+    s.Set("txRingWaits", now.txRingWaits);
+    s.Set("txWriterWakeups", now.txWriterWakeups);
     return s;
   }
 
@@ -528,6 +580,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
 
   void CloseInternal() {
     StopPolling();
+    StopWriter();  // before the fd goes: what is queued gets written
     if (poll_ != nullptr) {
       poll_->data = nullptr;
       uv_close(reinterpret_cast<uv_handle_t*>(poll_),
@@ -563,6 +616,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   Stats stats_;
   int lastTxError_ = 0;
   std::vector<Span> scratch_;
+  std::unique_ptr<TxWriter> writer_;
 };
 
 }  // namespace

@@ -93,6 +93,12 @@ export interface TunStats {
   txErrors: number;
   /** errno name of the last such failure, or null. */
   lastTxError: string | null;
+  /** Whether a writer thread writes the packets (startWriter()). */
+  txWriter: boolean;
+  /** Times a write call waited for room in the writer thread's ring. */
+  txRingWaits: number;
+  /** Times the writer thread was woken from sleep. */
+  txWriterWakeups: number;
 }
 
 export type TunAvailability = { ok: true } | { ok: false; code: string; reason: string };
@@ -131,6 +137,7 @@ interface NativeTun {
   writeBatch(buffer: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
   writeArray(packets: readonly Uint8Array[]): number;
   writeVnet(packets: readonly Uint8Array[], headers: Uint8Array): number;
+  startWriter(spinMicros: number): void;
   stats(): TunStats;
   close(): void;
 }
@@ -283,6 +290,9 @@ export class TunDevice {
   #onBatch: ((batch: PacketBatch) => void) | undefined;
   #onError: ((err: Error) => void) | undefined;
   #paused = false;
+  /** Mirrors the addon's `closed` (only close() closes the fd), read on every write without a
+   *  call into the addon. */
+  #closed = false;
   readonly #dispatch = (count: number): void => {
     const batch = this.#batch;
     batch.count = count;
@@ -330,7 +340,7 @@ export class TunDevice {
   }
 
   get closed(): boolean {
-    return this.#native.closed;
+    return this.#closed;
   }
 
   /** The file descriptor (-1 once closed), for diagnostics. */
@@ -409,6 +419,21 @@ export class TunDevice {
     return this.#native.writeVnet(packets, headers);
   }
 
+  /**
+   * From now on a thread of the addon writes the packets (native/tx_writer.h): the write calls
+   * copy them into its ring and return, so the kernel's receive work for each packet (which a
+   * TUN write() does inside the system call) runs on another core. Order is kept; a full ring
+   * makes the write call wait. The write calls then consume every packet: failures are only
+   * counted in stats(). `spinMicros` (0..1000, default 0): how long the idle thread polls the
+   * ring before it sleeps, trading a core's time for the wake-up latency. Calling it again
+   * does nothing; close() writes what is queued first.
+   */
+  startWriter(spinMicros = 0): void {
+    if (this.closed) throw tunClosed(this.name, 'startWriter');
+    checkInt('spinMicros', spinMicros, 0, 1000);
+    this.#native.startWriter(spinMicros);
+  }
+
   /** Counters since open (still readable after close). */
   stats(): TunStats {
     return this.#native.stats();
@@ -417,6 +442,7 @@ export class TunDevice {
   /** Stops reading and closes the fd: the device disappears. Calling it again does nothing. */
   close(): void {
     this.#native.close();
+    this.#closed = true;
     this.#onBatch = undefined;
     this.#onError = undefined;
   }

@@ -25,6 +25,11 @@ export interface TunLinkOptions extends TunOptions {
    * injection) needs a plain device (false).
    */
   offload?: boolean;
+  /**
+   * Writes go through a writer thread (TunDevice.startWriter), started after the offload probe.
+   * `true` or the idle thread's spin in µs. Default false.
+   */
+  writerThread?: boolean | number;
 }
 
 /** The largest super-segment (Linux GSO_LEGACY_MAX_SIZE: an IPv4 Total Length is 16 bits). */
@@ -69,6 +74,20 @@ export class TunLink implements Link {
 
   /** Open a TUN device (see TunOptions, and `offload` above) and wrap it. */
   static open(options: TunLinkOptions): TunLink {
+    const { writerThread = false, ...rest } = options;
+    const link = TunLink.#open(rest);
+    if (writerThread !== false) {
+      try {
+        link.device.startWriter(writerThread === true ? 0 : writerThread);
+      } catch (err) {
+        link.close();
+        throw err;
+      }
+    }
+    return link;
+  }
+
+  static #open(options: Omit<TunLinkOptions, 'writerThread'>): TunLink {
     const { offload = true, ...deviceOptions } = options;
     if (!offload) return new TunLink(TunDevice.open(deviceOptions));
     let device: TunDevice;
