@@ -17,6 +17,12 @@ export class StackDriver {
   private closed = false;
   private readonly afterTurn: (() => void)[] = [];
   private readonly timer: ClockTimer;
+  /** The deadline the timer is armed for. */
+  private armedAt: number | undefined;
+  private readonly fire = (): void => {
+    this.armedAt = undefined;
+    this.onDeadline();
+  };
 
   constructor(
     private readonly stack: DrivenStack,
@@ -58,8 +64,15 @@ export class StackDriver {
     if (out.length > 0) this.link.send(out);
     for (const hook of this.afterTurn) hook();
     const deadline = this.stack.nextDeadline();
-    if (deadline === undefined) this.timer.disarm();
-    else this.timer.arm(deadline, () => this.onDeadline());
+    if (deadline === undefined) {
+      if (this.armedAt !== undefined) this.timer.disarm();
+      this.armedAt = undefined;
+    } else if (this.armedAt === undefined || deadline < this.armedAt) {
+      this.timer.arm(deadline, this.fire);
+      this.armedAt = deadline;
+    }
+    // A later deadline keeps the earlier arming: firing early costs one poll that finds nothing
+    // due (and arms again); arming on every turn cost a setTimeout per received batch.
   }
 
   now(): number {
@@ -69,5 +82,6 @@ export class StackDriver {
   close(): void {
     this.closed = true;
     this.timer.disarm();
+    this.armedAt = undefined;
   }
 }

@@ -21,11 +21,15 @@ function readLe32(b: Uint8Array, i: number): number {
   return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
 }
 
-// The state v0..v3, each as (high, low). Module-level: hashing is synchronous and re-entrancy
-// free, so one state serves every call without allocation.
-let v0h = 0, v0l = 0, v1h = 0, v1l = 0, v2h = 0, v2l = 0, v3h = 0, v3l = 0;
+// The state v0..v3, each as (high, low): v0h v0l v1h v1l v2h v2l v3h v3l. Module-level (hashing
+// is synchronous and re-entrancy free) and in a typed array: a 32-bit value above 2^30 kept in a
+// plain variable outside a function is a heap number, so each assignment allocated (40 MB of
+// garbage in a 4-second connection-rate run); typed-array elements and locals do not.
+const v = new Uint32Array(8);
 
 function sipRound(): void {
+  let v0h = v[0] as number, v0l = v[1] as number, v1h = v[2] as number, v1l = v[3] as number;
+  let v2h = v[4] as number, v2l = v[5] as number, v3h = v[6] as number, v3l = v[7] as number;
   let l: number, h: number;
   // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
   l = v0l + v1l; v0h = (v0h + v1h + (l > 0xffffffff ? 1 : 0)) >>> 0; v0l = l >>> 0;
@@ -45,13 +49,14 @@ function sipRound(): void {
   h = (v1h << 17) | (v1l >>> 15); l = (v1l << 17) | (v1h >>> 15);
   v1h = (h ^ v2h) >>> 0; v1l = (l ^ v2l) >>> 0;
   h = v2h; v2h = v2l; v2l = h;
+  v[0] = v0h; v[1] = v0l; v[2] = v1h; v[3] = v1l; v[4] = v2h; v[5] = v2l; v[6] = v3h; v[7] = v3l;
 }
 
 function compress(mh: number, ml: number): void {
-  v3h = (v3h ^ mh) >>> 0; v3l = (v3l ^ ml) >>> 0;
+  v[6] ^= mh; v[7] ^= ml; // v3 ^= m
   sipRound();
   sipRound();
-  v0h = (v0h ^ mh) >>> 0; v0l = (v0l ^ ml) >>> 0;
+  v[0] ^= mh; v[1] ^= ml; // v0 ^= m
 }
 
 /** The high 32 bits of the last `sipHash24` result. */
@@ -64,10 +69,10 @@ export let sipHashHigh = 0;
  */
 export function sipHash24(key: SipHashKey, message: Uint8Array, length = message.length): number {
   // Initialisation (paper §2.1): the constants spell "somepseudorandomlygeneratedbytes".
-  v0h = (key[1] ^ 0x736f6d65) >>> 0; v0l = (key[0] ^ 0x70736575) >>> 0;
-  v1h = (key[3] ^ 0x646f7261) >>> 0; v1l = (key[2] ^ 0x6e646f6d) >>> 0;
-  v2h = (key[1] ^ 0x6c796765) >>> 0; v2l = (key[0] ^ 0x6e657261) >>> 0;
-  v3h = (key[3] ^ 0x74656462) >>> 0; v3l = (key[2] ^ 0x79746573) >>> 0;
+  v[0] = (key[1] as number) ^ 0x736f6d65; v[1] = (key[0] as number) ^ 0x70736575;
+  v[2] = (key[3] as number) ^ 0x646f7261; v[3] = (key[2] as number) ^ 0x6e646f6d;
+  v[4] = (key[1] as number) ^ 0x6c796765; v[5] = (key[0] as number) ^ 0x6e657261;
+  v[6] = (key[3] as number) ^ 0x74656462; v[7] = (key[2] as number) ^ 0x79746573;
   const whole = length - (length & 7);
   for (let i = 0; i < whole; i += 8) compress(readLe32(message, i + 4), readLe32(message, i));
   // The last block: the remaining bytes, zero padded, with length mod 256 in the top byte.
@@ -79,13 +84,13 @@ export function sipHash24(key: SipHashKey, message: Uint8Array, length = message
   }
   compress(lastHigh >>> 0, lastLow >>> 0);
   // Finalisation: v2 ^= 0xff, then d = 4 rounds.
-  v2l = (v2l ^ 0xff) >>> 0;
+  v[5] ^= 0xff;
   sipRound();
   sipRound();
   sipRound();
   sipRound();
-  sipHashHigh = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
-  return (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+  sipHashHigh = ((v[0] as number) ^ (v[2] as number) ^ (v[4] as number) ^ (v[6] as number)) >>> 0;
+  return ((v[1] as number) ^ (v[3] as number) ^ (v[5] as number) ^ (v[7] as number)) >>> 0;
 }
 
 /** The full 64-bit SipHash-2-4 value, for tests and for callers that can afford a BigInt. */

@@ -707,10 +707,13 @@ function copyAddress(address: IpAddress): IpAddress {
   return typeof address === 'number' ? address : address.slice();
 }
 
-/** The counters' names, listed once: every closed connection is added up (Object.keys per
- *  call showed at 4% of a connection-rate profile). */
-const COUNTER_NAMES = Object.keys(newCounters()) as (keyof TcpCounters)[];
-
-function addCounters(into: TcpCounters, from: TcpCounters): void {
-  for (const k of COUNTER_NAMES) into[k] += from[k];
-}
+/** into += from, counter by counter. Every closed connection is added up, so the adder is
+ *  generated once from the counters' names: a loop over the names made a keyed lookup per
+ *  counter (2% of a connection-rate profile), generated code makes named, monomorphic ones. */
+const addCounters = new Function(
+  'into',
+  'from',
+  Object.keys(newCounters())
+    .map((k) => `into.${k} += from.${k};`)
+    .join('\n'),
+) as (into: TcpCounters, from: TcpCounters) => void;
