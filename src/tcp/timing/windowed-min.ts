@@ -8,75 +8,70 @@
  * becomes the best, and so on.
  */
 
-// The three samples as (time, value) pairs in one typed array, [t0, v0, t1, v1, t2, v2]: every
-// RTT sample of every connection updates it, and sample objects allocated on each update.
-const T0 = 0, V0 = 1, T1 = 2, V1 = 3, T2 = 4, V2 = 5;
-
+// The three samples as (time, value) pairs in plain numeric fields: every RTT sample of every
+// connection updates them, and sample objects were allocated on each update.
 export class WindowedMin {
-  private readonly s = new Float64Array([0, Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY]);
+  private t0 = 0;
+  private v0 = Number.POSITIVE_INFINITY;
+  private t1 = 0;
+  private v1 = Number.POSITIVE_INFINITY;
+  private t2 = 0;
+  private v2 = Number.POSITIVE_INFINITY;
 
   /** `window`: how long a sample stays eligible, in the same unit as the times passed in. */
   constructor(readonly window: number) {}
 
   /** The current windowed minimum, or `undefined` before the first sample. */
   get value(): number | undefined {
-    const v = this.s[V0] as number;
-    return v === Number.POSITIVE_INFINITY ? undefined : v;
+    return this.v0 === Number.POSITIVE_INFINITY ? undefined : this.v0;
   }
 
   /** Records `value` measured at time `t` (non-decreasing) and returns the new minimum. */
   update(t: number, value: number): number {
-    const s = this.s;
     // A new minimum, or nothing left in the window: forget all earlier samples.
-    if (value <= (s[V0] as number) || t - (s[T2] as number) > this.window) return this.reset(t, value);
-    if (value <= (s[V1] as number)) {
-      this.set(T1, t, value);
-      this.set(T2, t, value);
-    } else if (value <= (s[V2] as number)) {
-      this.set(T2, t, value);
+    if (value <= this.v0 || t - this.t2 > this.window) return this.reset(t, value);
+    if (value <= this.v1) {
+      this.t1 = this.t2 = t;
+      this.v1 = this.v2 = value;
+    } else if (value <= this.v2) {
+      this.t2 = t;
+      this.v2 = value;
     }
     return this.subwindowUpdate(t, value);
   }
 
   /** Forgets everything but this one sample. */
   reset(t: number, value: number): number {
-    this.set(T0, t, value);
-    this.set(T1, t, value);
-    this.set(T2, t, value);
+    this.t0 = this.t1 = this.t2 = t;
+    this.v0 = this.v1 = this.v2 = value;
     return value;
   }
 
-  private set(at: number, t: number, value: number): void {
-    this.s[at] = t;
-    this.s[at + 1] = value;
-  }
-
-  /** Sample `from` moves to slot `to`. */
-  private move(to: number, from: number): void {
-    this.set(to, this.s[from] as number, this.s[from + 1] as number);
+  /** The best sample aged out: the others move up, the new one comes third. */
+  private promote(t: number, value: number): void {
+    this.t0 = this.t1;
+    this.v0 = this.v1;
+    this.t1 = this.t2;
+    this.v1 = this.v2;
+    this.t2 = t;
+    this.v2 = value;
   }
 
   private subwindowUpdate(t: number, value: number): number {
-    const s = this.s;
-    const dt = t - (s[T0] as number);
+    const dt = t - this.t0;
     if (dt > this.window) {
-      // The best sample aged out: promote the others (twice, if the second is stale too).
-      this.move(T0, T1);
-      this.move(T1, T2);
-      this.set(T2, t, value);
-      if (t - (s[T0] as number) > this.window) {
-        this.move(T0, T1);
-        this.move(T1, T2);
-        this.set(T2, t, value);
-      }
-    } else if (s[T1] === s[T0] && dt > this.window / 4) {
+      // Promote the others (twice, if the second is stale too).
+      this.promote(t, value);
+      if (t - this.t0 > this.window) this.promote(t, value);
+    } else if (this.t1 === this.t0 && dt > this.window / 4) {
       // A quarter of the window without a new second choice: take one from the second quarter.
-      this.set(T1, t, value);
-      this.set(T2, t, value);
-    } else if (s[T2] === s[T1] && dt > this.window / 2) {
+      this.t1 = this.t2 = t;
+      this.v1 = this.v2 = value;
+    } else if (this.t2 === this.t1 && dt > this.window / 2) {
       // Half the window without a new third choice: take one from the second half.
-      this.set(T2, t, value);
+      this.t2 = t;
+      this.v2 = value;
     }
-    return s[V0] as number;
+    return this.v0;
   }
 }
