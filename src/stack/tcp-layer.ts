@@ -572,6 +572,7 @@ export class TcpLayer {
     }
     for (const ep of this.connections.values()) {
       const c = ep.connection;
+      const counters = c.counters;
       const state = c.stateName;
       const quiet = ep.queue === 'syn';
       rows.push({
@@ -593,13 +594,13 @@ export class TcpLayer {
           mss: c.sendMss,
           rcvWnd: c.rcvWnd,
           sndWnd: c.sndWnd,
-          bytesAcked: c.counters.bytesAcked,
-          bytesReceived: c.counters.bytesReceived,
-          retransSegs: c.counters.retransSegs,
+          bytesAcked: counters.bytesAcked,
+          bytesReceived: counters.bytesReceived,
+          retransSegs: counters.retransSegs,
           ...c.negotiated,
-          bytesSent: c.counters.bytesSent,
-          segsOut: c.counters.outSegs,
-          segsIn: c.counters.inSegs,
+          bytesSent: counters.bytesSent,
+          segsOut: counters.outSegs,
+          segsIn: counters.inSegs,
         },
         owner: ep.queue === 'syn' ? 'syn-queue' : ep.queue === 'accept' ? 'accept-queue' : c.orphaned ? 'orphan' : 'app',
       });
@@ -610,7 +611,7 @@ export class TcpLayer {
   /** Every engine's counters added up, those of closed connections included. */
   counterTotals(): TcpCounters {
     const total = { ...this.retired };
-    for (const ep of this.connections.values()) addCounters(total, ep.connection.counters);
+    for (const ep of this.connections.values()) ep.connection.addCountersTo(total);
     return total;
   }
 
@@ -661,7 +662,7 @@ export class TcpLayer {
       const i = listener.acceptQueue.indexOf(ep);
       if (i >= 0) listener.acceptQueue.splice(i, 1);
     }
-    addCounters(this.retired, ep.connection.counters);
+    ep.connection.addCountersTo(this.retired);
   }
 
   /** Accepting hands the connection to the application: it leaves the listener's queue. */
@@ -720,13 +721,3 @@ function copyAddress(address: IpAddress): IpAddress {
   return typeof address === 'number' ? address : address.slice();
 }
 
-/** into += from, counter by counter. Every closed connection is added up, so the adder is
- *  generated once from the counters' names: a loop over the names made a keyed lookup per
- *  counter (2% of a connection-rate profile), generated code makes named, monomorphic ones. */
-const addCounters = new Function(
-  'into',
-  'from',
-  Object.keys(newCounters())
-    .map((k) => `into.${k} += from.${k};`)
-    .join('\n'),
-) as (into: TcpCounters, from: TcpCounters) => void;

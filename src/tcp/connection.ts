@@ -42,7 +42,7 @@ import { linuxSynOptions, linuxTcpOptions, type SackBlock, type TcpOption } from
 import { ReceiveBuffer } from './buffers/receive-buffer.js';
 import { SendBuffer } from './buffers/send-buffer.js';
 import { tcpConfig, type TcpConfig } from './config.js';
-import { newCounters, type TcpCounters } from './counters.js';
+import { addCounters, newCounters, type TcpCounters } from './counters.js';
 import type { TcpErrorCode, TcpWriteError } from './errors.js';
 import type { DropReason, TcpEvent, TcpEventSink } from './events.js';
 import type { IcmpOutcome, IcmpPathMtuReport, IcmpReport } from './icmp-report.js';
@@ -117,7 +117,18 @@ export class Connection {
   readonly local: Endpoint;
   readonly remote: Endpoint;
   readonly config: TcpConfig;
-  readonly counters: TcpCounters = newCounters();
+  // Counters (Linux's MIB entries, src/tcp/counters.ts). Those every connection moves are fields,
+  // as in Linux's tcp_sock (segs_in, segs_out, bytes_sent, bytes_acked, bytes_received); the rest
+  // wait in an object made on the first increment (`rare`): 39 counters in every connection
+  // were the largest thing an idle one held (336 bytes). `counters` puts them together.
+  private segsIn = 0;
+  private segsOut = 0;
+  private bytesSent = 0;
+  private bytesAcked = 0;
+  private bytesReceived = 0;
+  /** ActiveOpens or PassiveOpens: how this connection began. */
+  private opened: 'active' | 'passive' | undefined;
+  private rareCounters: TcpCounters | undefined;
 
   private st: TcpState;
   private readonly sink: TcpEventSink | undefined;
@@ -316,7 +327,7 @@ export class Connection {
   /** Active open (RFC 9293 §3.10.1): SYN-SENT, with the SYN in the outbox. */
   static connect(o: ConnectionOptions): Connection {
     const c = new Connection(o, { name: 'SYN-SENT' });
-    c.counters.activeOpens++;
+    c.opened = 'active';
     c.emitState('CLOSED', 'SYN-SENT', 'connect', o.now);
     c.sendSyn(o.now);
     c.timers.rtx = o.now + synRetransmitTimeout(0, c.synSchedule);
@@ -344,14 +355,14 @@ export class Connection {
   static acceptCookie(syn: IncomingSegment, o: ConnectionOptions): Connection {
     const c = Connection.synReceived(syn, o, 'syn-cookie');
     c.out.length = 0;
-    c.counters.outSegs--;
+    c.segsOut--;
     c.rttStart = Number.NaN;
     return c;
   }
 
   private static synReceived(syn: IncomingSegment, o: ConnectionOptions, cause: string): Connection {
     const c = new Connection(o, { name: 'SYN-RECEIVED', passive: true });
-    c.counters.passiveOpens++;
+    c.opened = 'passive';
     c.emitState('LISTEN', 'SYN-RECEIVED', cause, o.now);
     c.negotiate(syn, o.now);
     c.receiveSyn(syn);
@@ -489,6 +500,34 @@ export class Connection {
   }
 
   /** Segments to send, oldest first; the outbox is emptied. */
+  /** This connection's counters, as of now (a copy: reading them is rare, counting is not). */
+  get counters(): TcpCounters {
+    const c = this.rareCounters === undefined ? newCounters() : { ...this.rareCounters };
+    this.addCommonCounters(c);
+    return c;
+  }
+
+  /** Adds this connection's counters to `into` (the stack's totals), allocating nothing. */
+  addCountersTo(into: TcpCounters): void {
+    this.addCommonCounters(into);
+    if (this.rareCounters !== undefined) addCounters(into, this.rareCounters);
+  }
+
+  private addCommonCounters(into: TcpCounters): void {
+    into.inSegs += this.segsIn;
+    into.outSegs += this.segsOut;
+    into.bytesSent += this.bytesSent;
+    into.bytesAcked += this.bytesAcked;
+    into.bytesReceived += this.bytesReceived;
+    if (this.opened === 'active') into.activeOpens++;
+    else if (this.opened === 'passive') into.passiveOpens++;
+  }
+
+  /** The counters few connections move, made on the first increment. */
+  private get rare(): TcpCounters {
+    return (this.rareCounters ??= newCounters());
+  }
+
   takeOutput(): OutgoingSegment[] {
     const o = this.out;
     this.out = [];
@@ -605,7 +644,7 @@ export class Connection {
       return;
     }
     if (this.rcvBuf.readable > 0) {
-      this.counters.abortOnClose++;
+      this.rare.abortOnClose++;
       this.sendActiveReset(now);
       this.enterClosed('close-unread-data', now, undefined);
       return;
@@ -709,7 +748,7 @@ export class Connection {
       // ends the connect, host and net unreachable included. RFC 1122 §4.2.3.9 calls those
       // soft ("SHOULD NOT abort"); Linux, and so tcplab, fails the connect at once
       // (connect() → EHOSTUNREACH, "No route to host").
-      if (report.error !== 'ECONNREFUSED') this.counters.attemptFails++;
+      if (report.error !== 'ECONNREFUSED') this.rare.attemptFails++;
       this.enterClosed('icmp', now, report.error);
       return ['aborted', false];
     }
@@ -822,7 +861,7 @@ export class Connection {
   // SEGMENT ARRIVES (RFC 9293 §3.10.7)
 
   input(seg: IncomingSegment, now: number): void {
-    this.counters.inSegs++;
+    this.segsIn++;
     switch (this.st.name) {
       case 'CLOSED':
         this.inputClosed(seg);
@@ -852,7 +891,7 @@ export class Connection {
     // First, check the ACK bit: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
     // the RST bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
     if (hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndNxt))) {
-      this.counters.badHandshakeAcks++;
+      this.rare.badHandshakeAcks++;
       this.dropped('bad-ack', seg, now);
       if (!rst) this.replyReset(seg);
       return;
@@ -908,7 +947,7 @@ export class Connection {
     // such an ACK is dropped).
     const passiveSynRcvd = this.st.name === 'SYN-RECEIVED' && this.st.passive;
     if (passiveSynRcvd && (seg.flags & TCP_ACK) !== 0 && seg.ack !== seqAdd(this.iss, 1)) {
-      this.counters.badHandshakeAcks++;
+      this.rare.badHandshakeAcks++;
       this.dropped('bad-ack', seg, now);
       if (!rst) this.replyReset(seg);
       return;
@@ -919,7 +958,7 @@ export class Connection {
     // acknowledgment in reply as specified in RFC 9293 ... and drop the segment." A RST is
     // not subject to PAWS (Linux tcp_validate_incoming).
     if (!rst && this.pawsReject(seg, now)) {
-      this.counters.pawsEstabRejected++;
+      this.rare.pawsEstabRejected++;
       this.dropped('paws', seg, now);
       this.oowAck(seg, now);
       return;
@@ -930,8 +969,8 @@ export class Connection {
     if (syn && !rst && (seg.flags & TCP_ACK) === 0 && this.st.name === 'SYN-RECEIVED' && this.st.passive && seg.seq === this.irs) {
       if (now - this.lastOowAckAt >= OOW_ACK_INTERVAL) {
         this.lastOowAckAt = now;
-        this.counters.retransSegs++;
-        this.counters.synRetrans++;
+        this.rare.retransSegs++;
+        this.rare.synRetrans++;
         this.sendSynAck(now);
         // "expires += tcp_reqsk_timeout(req); mod_timer_pending(&req->rsk_timer, expires)":
         // the next timer-driven SYN-ACK is a full (backed-off) timeout from this one.
@@ -955,7 +994,7 @@ export class Connection {
 
     // First, check sequence number: the acceptability table of §3.10.7.4.
     if (!this.acceptable(seg.seq, len)) {
-      this.counters.outOfWindow++;
+      this.rare.outOfWindow++;
       // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
       // (unless the RST bit is set, if so drop the segment and return)". A SYN gets RFC 5961
       // §4's challenge ACK instead (Linux syn_challenge).
@@ -1032,7 +1071,7 @@ export class Connection {
 
     // Fifth, check the ACK field: "if the ACK bit is off, drop the segment and return".
     if ((seg.flags & TCP_ACK) === 0) {
-      this.counters.noAckDrops++;
+      this.rare.noAckDrops++;
       this.dropped('no-ack', seg, now);
       return;
     }
@@ -1042,7 +1081,7 @@ export class Connection {
       // SEG.ACK. If the segment acknowledgment is not acceptable, form a reset segment
       // <SEQ=SEG.ACK><CTL=RST> and send it."
       if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndNxt))) {
-        this.counters.badHandshakeAcks++;
+        this.rare.badHandshakeAcks++;
         this.dropped('bad-ack', seg, now);
         this.replyReset(seg);
         return;
@@ -1085,7 +1124,7 @@ export class Connection {
     // below SND.UNA is already out of range.
     const maxBack = Math.min(this.maxSndWnd, this.bytesAckedTotal);
     if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUna, -maxBack))) {
-      this.counters.ackOutOfRange++;
+      this.rare.ackOutOfRange++;
       this.dropped('bad-ack', seg, now);
       this.challengeAck(now);
       return false;
@@ -1117,7 +1156,7 @@ export class Connection {
         if (rack.onDelivered(delivered, now, priorFack, this.sendMss) > 0) {
           // Linux tcp_check_sack_reordering: an original segment below the highest SACKed one
           // arrived late; DupThresh follows the reordering degree (tp->reordering).
-          this.counters.sackReorder++;
+          this.rare.sackReorder++;
           sb.dupThresh = rack.reordering;
         }
         if (advanced) rack.trim(ack);
@@ -1134,7 +1173,7 @@ export class Connection {
           rack?.onDsack();
           // RFC 2883 §5 / Linux tcp_try_undo_dsack: when every retransmission since the last
           // reduction turns out duplicated, the reduction was spurious and is undone.
-          if (this.cc.onDsack({ now, left: u.dsack.left, right: u.dsack.right, priorSndUna: this.sndUna })) this.counters.dsackUndos++;
+          if (this.cc.onDsack({ now, left: u.dsack.left, right: u.dsack.right, priorSndUna: this.sndUna })) this.rare.dsackUndos++;
         }
       }
       if (rack !== undefined) {
@@ -1199,7 +1238,7 @@ export class Connection {
       this.bufSeq = seqAdd(this.bufSeq, inBuffer);
     }
     this.sndUna = ack;
-    this.counters.bytesAcked += acked;
+    this.bytesAcked += acked;
     this.bytesAckedTotal += acked;
 
     // RTT (RFC 6298 §3, RFC 7323 §4.1: with timestamps every ACK of new data is a valid sample
@@ -1232,7 +1271,7 @@ export class Connection {
 
     // Congestion control (RFC 5681, RFC 6582 / RFC 6675 recovery, PRR): the controller decides,
     // the connection retransmits.
-    const timestampUndos = this.cc.undos.timestamp;
+    const timestampUndos = this.cc.timestampUndoCount;
     const verdict = this.cc.onAck({
       now,
       ackNo: ack,
@@ -1244,7 +1283,7 @@ export class Connection {
       lossDetected: this.lossDetected(),
       originalDelivered: this.originalDelivered(seg),
     });
-    if (this.cc.undos.timestamp > timestampUndos) this.counters.timestampUndos++;
+    if (this.cc.timestampUndoCount > timestampUndos) this.rare.timestampUndos++;
     if (verdict === 'recovery-complete') {
       this.rack?.onRecoveryEnd();
       this.recoveryRtxTs = undefined;
@@ -1256,7 +1295,7 @@ export class Connection {
 
   /** RFC 5681 §3.2 / RFC 6675 §5: duplicate ACKs, counted by the controller. */
   private duplicateAck(now: number, delivered: number | undefined): void {
-    this.counters.dupAcksIn++;
+    this.rare.dupAcksIn++;
     const verdict = this.cc.onDupAck({
       now,
       ackNo: this.sndUna,
@@ -1307,7 +1346,7 @@ export class Connection {
     const scan = rack.detectLoss(sb.holes(this.sndMax), now, reoWnd, force);
     if (scan === undefined) return false;
     for (const r of scan.lost) {
-      if (sb.markLost(r.left, r.right)) this.counters.lostRetransmits++;
+      if (sb.markLost(r.left, r.right)) this.rare.lostRetransmits++;
     }
     this.timers.reorder = scan.timerAt;
     return scan.lost.length > 0;
@@ -1332,7 +1371,7 @@ export class Connection {
   private onVerdict(verdict: AckVerdict, now: number): void {
     if (verdict === 'fast-retransmit') {
       // RFC 5681 §3.2 step 2 / RFC 6675 §5 step 4: retransmit the first unacknowledged segment.
-      this.counters.fastRetransmits++;
+      this.rare.fastRetransmits++;
       this.recoveryRtxTs = undefined;
       const sb = this.scoreboard;
       sb?.beginRecovery();
@@ -1387,7 +1426,7 @@ export class Connection {
     let flags = TCP_ACK;
     if (finHere) flags |= TCP_FIN;
     this.emit(flags, this.sndUna, payload, now);
-    this.counters.retransSegs++;
+    this.rare.retransSegs++;
     const end = seqAdd(this.sndUna, Math.max(len, 0) + (finHere ? 1 : 0));
     this.scoreboard?.markRetransmitted(this.sndUna, end);
     this.rack?.onSend(this.sndUna, end, now);
@@ -1411,7 +1450,7 @@ export class Connection {
     // Linux tcp_rcv_state_process, FIN-WAIT-1/2 after close(): "RFC 1122 says we MUST send a
     // reset" when new data arrives that nobody will read (RFC 1122 §4.2.2.13).
     if (this.orphaned && name !== 'ESTABLISHED' && seqGt(end, this.rcvNxt)) {
-      this.counters.abortOnData++;
+      this.rare.abortOnData++;
       this.replyReset(seg);
       this.enterClosed('data-after-close', now, 'ECONNRESET');
       return false;
@@ -1422,7 +1461,7 @@ export class Connection {
     const room = seqDiff(this.rcvAdvEnd, dataSeq);
     if (room <= 0) {
       const zero = this.rcvWnd === 0;
-      if (zero) this.counters.zeroWindowDrops++;
+      if (zero) this.rare.zeroWindowDrops++;
       this.dropped(zero ? 'zero-window' : 'out-of-window', seg, now);
       this.ackNow = true;
       return true;
@@ -1433,7 +1472,7 @@ export class Connection {
     const r = this.rcvBuf.insert(dataSeq, data);
     const advanced = r.advanced;
     const accepted = r.accepted;
-    this.counters.bytesReceived += accepted;
+    this.bytesReceived += accepted;
     // Linux tcp_event_data_recv: "if (skb->len >= 128) tcp_grow_window(...)": small segments
     // (a request line, a keystroke) do not open the window further.
     if (advanced > 0 && data.length >= 128) this.rcvSsthresh = Math.min(this.rcvSsthresh + 2 * advanced, this.rcvBuf.capacity);
@@ -1585,7 +1624,7 @@ export class Connection {
       return;
     }
     if (paws) {
-      this.counters.pawsEstabRejected++;
+      this.rare.pawsEstabRejected++;
       this.dropped('paws', seg, now);
     }
     if (rst) return;
@@ -1852,7 +1891,7 @@ export class Connection {
     // A super-segment counts as the segments the device cuts it into (Linux tcp_skb_pcount).
     const pcount = len > this.sendMss ? Math.ceil(len / this.sendMss) : 1;
     this.emit(flags, seq, payload, now, pcount > 1 ? this.sendMss : undefined);
-    this.counters.outSegs += pcount - 1;
+    this.segsOut += pcount - 1;
     const end = seqAdd(seq, len + (fin ? 1 : 0));
     // Linux tcp_minshall_update runs for new data only (tcp_write_xmit), not retransmissions.
     if (len > 0 && len < this.sendMss && !retransmission) this.sndSml = seqAdd(seq, len);
@@ -1863,14 +1902,14 @@ export class Connection {
     this.rack?.onSend(seq, end, now);
     if (retransmission) {
       this.recoveryRtxTs ??= this.tsNow(now);
-      this.counters.retransSegs++;
+      this.rare.retransSegs++;
       this.scoreboard?.markRetransmitted(seq, end);
       this.rttSeq = undefined; // Karn
     } else if (this.rttSeq === undefined && !this.timestampsEnabled) {
       this.rttSeq = end;
       this.rttStart = now;
     }
-    this.counters.bytesSent += len;
+    this.bytesSent += len;
     if (len > this.largestInFlight) this.largestInFlight = len;
     if (advance) this.sndNxt = seqMax(this.sndNxt, end);
     this.sndMax = seqMax(this.sndMax, end);
@@ -1926,7 +1965,7 @@ export class Connection {
       if (len === 0 && !finOut) return;
       this.sendSegment(start, len, finOut, now, false);
     }
-    this.counters.lossProbes++;
+    this.rare.lossProbes++;
     const sent = this.out[before];
     if (sent !== undefined) {
       this.event({ type: 'retransmission', seq: sent.seq, len: sent.payload.length + ((sent.flags & TCP_FIN) !== 0 ? 1 : 0), rto: 0, attempt: 0, kind: 'tlp', at: now });
@@ -1963,11 +2002,11 @@ export class Connection {
    */
   private challengeAck(now: number): void {
     if (now - this.lastOowAckAt < this.config.challengeAckInterval) {
-      this.counters.challengeAcksSkipped++;
+      this.rare.challengeAcksSkipped++;
       return;
     }
     this.lastOowAckAt = now;
-    this.counters.challengeAcks++;
+    this.rare.challengeAcks++;
     this.sendAck(now);
   }
 
@@ -1978,7 +2017,7 @@ export class Connection {
     const len = segmentLength(seg);
     if (len === 0 || (seg.flags & TCP_SYN) !== 0) {
       if (now - this.lastOowAckAt < OOW_ACK_INTERVAL) {
-        this.counters.oowAcksSkipped++;
+        this.rare.oowAcksSkipped++;
         return;
       }
       this.lastOowAckAt = now;
@@ -2029,7 +2068,7 @@ export class Connection {
   }
 
   private push(s: OutgoingSegment): void {
-    this.counters.outSegs++;
+    this.segsOut++;
     this.out.push(s);
   }
 
@@ -2066,7 +2105,7 @@ export class Connection {
     let free = Math.min(this.rcvBuf.window(), this.rcvSsthresh);
     if (free < Math.min(this.rcvBuf.capacity / 2, this.rcvMss)) free = 0;
     if (free > 0 && free >= 2 * windowBefore) {
-      this.counters.windowUpdates++;
+      this.rare.windowUpdates++;
       this.sendAck(now);
     }
   }
@@ -2075,14 +2114,14 @@ export class Connection {
    *  Linux's tcp_v4_send_reset, no options and a zero window. Never for a RST. */
   private replyReset(seg: IncomingSegment): void {
     if (seg.flags & TCP_RST) return;
-    this.counters.outRsts++;
+    this.rare.outRsts++;
     if (seg.flags & TCP_ACK) this.push({ seq: seg.ack, ack: 0, flags: TCP_RST, window: 0, options: [], payload: EMPTY });
     else this.push({ seq: 0, ack: seqAdd(seg.seq, segmentLength(seg)), flags: TCP_RST | TCP_ACK, window: 0, options: [], payload: EMPTY });
   }
 
   /** Linux tcp_send_active_reset: RST,ACK at SND.NXT with the usual options. */
   private sendActiveReset(now: number): void {
-    this.counters.outRsts++;
+    this.rare.outRsts++;
     this.emit(TCP_RST | TCP_ACK, this.sndNxt, EMPTY, now);
   }
 
@@ -2122,7 +2161,7 @@ export class Connection {
     }
     if (this.timers.delack !== undefined && this.timers.delack <= now) {
       this.timers.delack = undefined;
-      this.counters.delayedAcks++;
+      this.rare.delayedAcks++;
       // tcp_delack_timer_handler: "Delayed ACK missed: inflate ATO", or in ping-pong mode
       // "leave pingpong mode and deflate ATO".
       if (this.pingpong) {
@@ -2143,7 +2182,7 @@ export class Connection {
   private onRetransmitTimeout(now: number): void {
     const st = this.st;
     const cfg = this.config;
-    this.counters.timeouts++;
+    this.rare.timeouts++;
     if (st.name === 'SYN-SENT' || (st.name === 'SYN-RECEIVED' && !st.passive)) {
       // Linux tcp_retransmit_timer → tcp_write_timeout: SYNs on the tcp_syn_retries schedule
       // (src/tcp/timing/retransmit-schedule.ts), ETIMEDOUT when it runs out.
@@ -2154,8 +2193,8 @@ export class Connection {
       if (st.name === 'SYN-SENT') this.sendSyn(now);
       else this.sendSynAck(now);
       this.rtxAttempts++;
-      this.counters.retransSegs++;
-      this.counters.synRetrans++;
+      this.rare.retransSegs++;
+      this.rare.synRetrans++;
       const rto = synRetransmitTimeout(this.rtxAttempts, this.synSchedule);
       this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: st.name === 'SYN-SENT' ? 'syn' : 'syn-ack', at: now });
       this.timers.rtx = now + rto;
@@ -2169,8 +2208,8 @@ export class Connection {
       }
       this.sendSynAck(now);
       this.rtxAttempts++;
-      this.counters.retransSegs++;
-      this.counters.synRetrans++;
+      this.rare.retransSegs++;
+      this.rare.synRetrans++;
       const rto = synAckRetransmitTimeout(this.rtxAttempts, this.synAckSchedule);
       this.event({ type: 'retransmission', seq: this.iss, len: 1, rto, attempt: this.rtxAttempts, kind: 'syn-ack', at: now });
       this.timers.rtx = now + rto;
@@ -2271,7 +2310,7 @@ export class Connection {
     }
     this.probesOut++;
     this.probeBackoff++;
-    this.counters.windowProbes++;
+    this.rare.windowProbes++;
     const room = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
     if (room > 0 && queued > 0) {
       // "We are probing the opening of a window but the window size is != 0": send what fits.
@@ -2307,7 +2346,7 @@ export class Connection {
       return;
     }
     this.keepaliveProbes++;
-    this.counters.keepaliveProbes++;
+    this.rare.keepaliveProbes++;
     this.emit(TCP_ACK, seqAdd(this.sndUna, -1), EMPTY, now);
     this.timers.keepalive = now + cfg.keepaliveIntvl;
   }
@@ -2371,8 +2410,8 @@ export class Connection {
 
   /** Linux __inet_twsk_schedule: "kill = timeo <= 4*HZ" decides between TWKilled and TW. */
   private countTimeWait(timeout: number): void {
-    if (timeout <= TW_KILL_TIMEOUT) this.counters.timeWaitsKilled++;
-    else this.counters.timeWaits++;
+    if (timeout <= TW_KILL_TIMEOUT) this.rare.timeWaitsKilled++;
+    else this.rare.timeWaits++;
   }
 
   private restartTimeWait(now: number): void {
@@ -2382,7 +2421,7 @@ export class Connection {
 
   /** RFC 9293 §3.10.7.4 second step, the per-state reaction to an acceptable RST. */
   private resetByPeer(now: number): void {
-    this.counters.inRsts++;
+    this.rare.inRsts++;
     const st = this.st;
     if (st.name === 'SYN-RECEIVED') {
       // "If this connection was initiated with a passive OPEN (i.e., came from the LISTEN
@@ -2404,17 +2443,17 @@ export class Connection {
   private timedOut(cause: string, now: number): void {
     const error = this.softErr ?? 'ETIMEDOUT';
     // tcp_done counts AttemptFails for any failure in SYN-SENT; enterClosed knows ETIMEDOUT.
-    if (error !== 'ETIMEDOUT' && this.irs === undefined) this.counters.attemptFails++;
+    if (error !== 'ETIMEDOUT' && this.irs === undefined) this.rare.attemptFails++;
     this.enterClosed(cause, now, error);
   }
 
   private enterClosed(cause: string, now: number, error: TcpErrorCode | undefined): void {
     if (error !== undefined) this.err = error;
     // Linux tcp_set_state: TCP_MIB_ESTABRESETS counts leaving ESTABLISHED or CLOSE-WAIT for CLOSED.
-    if ((error === 'ECONNRESET' || error === 'EPIPE') && (this.st.name === 'ESTABLISHED' || this.st.name === 'CLOSE-WAIT')) this.counters.estabResets++;
-    if (error === 'ECONNREFUSED' || (error === 'ETIMEDOUT' && this.irs === undefined)) this.counters.attemptFails++;
+    if ((error === 'ECONNRESET' || error === 'EPIPE') && (this.st.name === 'ESTABLISHED' || this.st.name === 'CLOSE-WAIT')) this.rare.estabResets++;
+    if (error === 'ECONNREFUSED' || (error === 'ETIMEDOUT' && this.irs === undefined)) this.rare.attemptFails++;
     // Linux tcp_write_err: every ETIMEDOUT abort (retransmissions, zero-window probes, keepalive).
-    if (error === 'ETIMEDOUT') this.counters.abortOnTimeout++;
+    if (error === 'ETIMEDOUT') this.rare.abortOnTimeout++;
     this.stopTimers();
     this.sndBuf.clear();
     this.setState({ name: 'CLOSED' }, cause, now);

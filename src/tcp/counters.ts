@@ -118,3 +118,14 @@ export function newCounters(): TcpCounters {
     bytesReceived: 0,
   };
 }
+
+/** into += from, counter by counter. Every closed connection is added to its stack's totals, so
+ *  the adder is generated once from the counters' names: a loop over the names made a keyed
+ *  lookup per counter (2% of a connection-rate profile), generated code makes named ones. */
+export const addCounters = new Function(
+  'into',
+  'from',
+  Object.keys(newCounters())
+    .map((k) => `into.${k} += from.${k};`)
+    .join('\n'),
+) as (into: TcpCounters, from: TcpCounters) => void;

@@ -49,6 +49,8 @@ export interface InsertResult {
   evicted: number;
 }
 
+const INSERT_RESULT: InsertResult = { accepted: 0, advanced: 0, duplicate: null, beyondWindow: 0, dropped: 0, evicted: 0 };
+
 export interface ReceiveBufferOptions {
   /**
    * At most this many discontiguous out-of-order ranges are held (smoltcp bounds its assembler
@@ -79,8 +81,9 @@ export class ReceiveBuffer {
   private ranges = 0;
   private clock = 0;
   private held = 0;
-  /** Reused for every insert: the hot path allocates nothing. */
-  private readonly result: InsertResult = { accepted: 0, advanced: 0, duplicate: null, beyondWindow: 0, dropped: 0, evicted: 0 };
+  /** Shared by every buffer (inserts are synchronous): the hot path allocates nothing, and an
+   *  idle connection does not carry one. */
+  private readonly result: InsertResult = INSERT_RESULT;
 
   constructor(capacity: number, rcvNxt = 0, options: ReceiveBufferOptions = {}) {
     checkCapacity(capacity);
@@ -167,7 +170,8 @@ export class ReceiveBuffer {
    * The connection has already run the acceptability test of RFC 9293 §3.10.7.4 against the
    * window it advertised; this method only trims to what it can store.
    *
-   * The returned object is reused by the next call: read its fields before inserting again.
+   * The returned object is reused by the next insert into any receive buffer: read its fields
+   * before inserting again.
    */
   insert(seq: number, data: Uint8Array): Readonly<InsertResult> {
     const r = this.result;

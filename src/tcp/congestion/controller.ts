@@ -229,7 +229,8 @@ export interface CongestionControl {
    *  spurious and the reduction was undone (Linux tcp_try_undo_dsack). */
   onDsack(e: DsackEvent): boolean;
   /** Reductions undone: by D-SACKs (Linux TCPDSACKUndo) and by timestamps (TCPFullUndo). */
-  readonly undos: { readonly dsack: number; readonly timestamp: number };
+  readonly dsackUndoCount: number;
+  readonly timestampUndoCount: number;
   onDataSent(e: SentEvent): void;
   onRetransmissionTimeout(e: TimeoutEvent): void;
   /** Call before sending new data; reduces cwnd after an idle period. True if it did. */

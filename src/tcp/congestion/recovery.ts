@@ -142,7 +142,9 @@ export class CongestionController implements CongestionControl {
   private undoRetrans: number | undefined;
   private undoCwnd = 0;
   private undoSsthresh = 0;
-  readonly undos = { dsack: 0, timestamp: 0 };
+  // Reductions undone (two numbers, not an object: every connection has a controller).
+  private dsackUndos = 0;
+  private timestampUndos = 0;
 
   // cwnd validation (Linux tcp_cwnd_validate): was cwnd the limit during the last window?
   private isCwndLimited = false;
@@ -175,6 +177,14 @@ export class CongestionController implements CongestionControl {
 
   get ssthresh(): number {
     return this.w.ssthresh;
+  }
+
+  get dsackUndoCount(): number {
+    return this.dsackUndos;
+  }
+
+  get timestampUndoCount(): number {
+    return this.timestampUndos;
   }
 
   get caState(): CaState {
@@ -237,7 +247,7 @@ export class CongestionController implements CongestionControl {
           // if the original was delivered after all, the reduction is undone.
           if (e.originalDelivered === true && this.undoMarker !== undefined) {
             this.undo();
-            this.undos.timestamp++;
+            this.timestampUndos++;
             this.emit(e.now, 'undo', before);
             return 'recovery-complete';
           }
@@ -346,7 +356,7 @@ export class CongestionController implements CongestionControl {
     // Linux tcp_try_undo_dsack: every retransmission was spurious.
     const before = this.mark();
     this.undo();
-    this.undos.dsack++;
+    this.dsackUndos++;
     this.emit(e.now, 'undo', before);
     return true;
   }
