@@ -25,11 +25,12 @@ export const byteAt = (s: number): number => (Math.imul(s, 2654435761) >>> 24) &
 
 interface FixtureBase {
   readonly timestamps: boolean;
-  readonly sackOK: boolean;
-  readonly wscale: number | null;
   readonly iss: number;
   readonly irs: number;
-  readonly config: { receiveBufferSize: number; sendBufferSize: number };
+  /** The harness's defaults when absent (test/unit/tcp/properties.test.ts leaves them). */
+  readonly sackOK?: boolean;
+  readonly wscale?: number | null;
+  readonly config?: { receiveBufferSize: number; sendBufferSize: number };
 }
 
 export const FIXTURES: Record<string, (b: FixtureBase) => Rig> = {
@@ -50,7 +51,7 @@ export const FIXTURES: Record<string, (b: FixtureBase) => Rig> = {
 export const FIXTURE_NAMES = Object.keys(FIXTURES);
 
 /** ISNs anywhere, with a bias toward the edges of the sequence space. */
-const isnArb = fc.oneof(fc.constantFrom(0, 1000, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffff000), fc.integer({ min: 0, max: 0xffffffff }));
+export const isnArb = fc.oneof(fc.constantFrom(0, 1000, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffff000), fc.integer({ min: 0, max: 0xffffffff }));
 
 const FLAG_SETS = ['.', 'P.', 'F.', 'FP.', 'R', 'R.', 'S', 'S.', '', 'P', 'F', 'SF', 'SR.', 'RF.', 'U.', 'E.', 'W.', 'SFRP.'];
 

@@ -1,32 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { seqAdd, seqDiff, seqLe } from '../../../src/wire/seq.js';
-import { closeWait, closing, established, finWait1, finWait2, fmt, IRS, lastAck, passiveEstablished, type Rig, synReceived, synSent, timeWait } from './harness/index.js';
-
-/** The peer's byte at sequence number s: any byte delivered can be checked against its place. */
-const byteAt = (s: number): number => (Math.imul(s, 2654435761) >>> 24) & 0xff;
-
-interface Base {
-  readonly timestamps: boolean;
-  readonly iss: number;
-  readonly irs: number;
-}
-
-const FIXTURES: Record<string, (b: Base) => Rig> = {
-  'SYN-SENT': (b) => synSent(b),
-  'SYN-RECEIVED': (b) => synReceived(b),
-  ESTABLISHED: (b) => established(b),
-  'ESTABLISHED (passive)': (b) => passiveEstablished(b),
-  'FIN-WAIT-1': (b) => finWait1(b),
-  'FIN-WAIT-2': (b) => finWait2(b, false),
-  'CLOSE-WAIT': (b) => closeWait(b),
-  CLOSING: (b) => closing(b),
-  'LAST-ACK': (b) => lastAck(b),
-  'TIME-WAIT': (b) => timeWait(b),
-};
-
-/** ISNs anywhere, with a bias toward the edges of the sequence space. */
-const isnArb = fc.oneof(fc.constantFrom(0, 1000, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffff000), fc.integer({ min: 0, max: 0xffffffff }));
+import { byteAt, FIXTURES, isnArb } from '../../fuzz/engine.js';
+import { established, fmt, IRS } from './harness/index.js';
 
 const FLAG_SETS = ['.', 'P.', 'F.', 'FP.', 'R', 'R.', 'S', 'S.', '', 'P', 'F', 'SF', 'SR.', 'RF.'];
 
