@@ -15,11 +15,11 @@ function benchMain(): string {
 
 export function benchCommand(): Command {
   return new Command('bench')
-    .description('end-to-end benchmarks: tcplab next to the kernel and a C TUN relay, in private namespaces (about 13 minutes; --seconds 2 for a quick look)')
+    .description('end-to-end benchmarks: tcplab next to the kernel and a C TUN relay, in private namespaces (under 5 minutes; --seconds 10 for 10-second windows, about 13 minutes)')
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption(false)
-    .argument('[options...]', 'passed on: --runs N --seconds S --warmup S --only e2e,memory,tun-read,tun-drain --configs mtu1500,offload,jumbo --systems kernel,relay,tcplab --measures bulk-in,bulk-out,crr,rr --large-mtu N --connections N --profile DIR')
+    .argument('[options...]', 'passed on: --runs N --seconds S --warmup S --only e2e,memory,tun-read,tun-drain --configs mtu1500,offload,jumbo --systems kernel,relay,tcplab --measures bulk-in,bulk-out,crr,rr --large-mtu N --connections N --profile DIR --writer-thread SPIN_US')
     .action(async (args: string[]) => {
       const main = benchMain();
       if (!existsSync(main)) {
