@@ -587,6 +587,7 @@ export class TcpLayer {
           bytesSent: c.counters.bytesSent,
           segsOut: c.counters.outSegs,
           segsIn: c.counters.inSegs,
+          ...c.rcvSpaceInfo,
         },
         owner: ep.queue === 'syn' ? 'syn-queue' : ep.queue === 'accept' ? 'accept-queue' : c.orphaned ? 'orphan' : 'app',
       });
