@@ -143,12 +143,34 @@ export function rcvbufLocked(config: TcpConfig): boolean {
 /** One frozen result per overrides object: every connection of a stack shares its config. */
 const resolved = new WeakMap<Partial<TcpConfig>, TcpConfig>();
 
-/** The defaults with `overrides` applied (treat `overrides` as a value: it is not read again). */
+/** The defaults with `overrides` applied (treat `overrides` as a value: it is not read again).
+ *  Receive-buffer settings out of range throw a RangeError with code ERR_OUT_OF_RANGE. */
 export function tcpConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
   let config = resolved.get(overrides);
   if (config === undefined) {
     config = Object.freeze({ ...DEFAULT_TCP_CONFIG, ...overrides });
+    checkReceiveBuffer(config);
     resolved.set(overrides, config);
   }
   return config;
+}
+
+/** RFC 7323 §2.3: no window reaches 2^30, so no receive buffer needs more. */
+const MAX_RCVBUF = 2 ** 30;
+
+function checkReceiveBuffer(c: TcpConfig): void {
+  const r = c.tcpRmem;
+  if (!Array.isArray(r) || r.length !== 3 || !r.every((v) => Number.isInteger(v) && v >= 1) || r[1] > MAX_RCVBUF) {
+    outOfRange('tcpRmem', 'three positive integers [min, default, max] (as net.ipv4.tcp_rmem), the default at most 2^30', r);
+  }
+  const size = c.receiveBufferSize;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_RCVBUF) outOfRange('receiveBufferSize', 'an integer in [0, 2^30] (0: auto-tuned from tcpRmem)', size);
+  if (!Number.isInteger(c.tcpAppWin) || c.tcpAppWin < 0 || c.tcpAppWin > 31) outOfRange('tcpAppWin', 'an integer in [0, 31] (as net.ipv4.tcp_app_win)', c.tcpAppWin);
+  if (!Number.isInteger(c.rmemMax) || c.rmemMax < 0) outOfRange('rmemMax', 'a non-negative integer (as net.core.rmem_max)', c.rmemMax);
+}
+
+function outOfRange(name: string, expected: string, value: unknown): never {
+  const err = new RangeError(`The value of "${name}" is out of range. It must be ${expected}. Received ${JSON.stringify(value) ?? String(value)}`);
+  (err as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
+  throw err;
 }

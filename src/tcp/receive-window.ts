@@ -7,7 +7,9 @@
  *
  * Linux measures its buffer (sk_rcvbuf) in memory, sk_buff overhead included, and converts it
  * to window bytes by the len/truesize ratio of what it received (tcp_win_from_space). tcplab's
- * buffer holds the data alone: its ratio is one, buffer and window are the same bytes.
+ * buffer holds the data alone: its ratio is one, buffer and window are the same bytes. So
+ * tcp_clamp_window, Linux's way out when queued sk_buffs overran sk_rcvbuf within the window it
+ * offered, has nothing to do here: tcplab never offers more than its buffer holds.
  */
 
 export interface WindowInput {

@@ -5,7 +5,7 @@
 // doubling, echoing in TSecr the TSval of our ACKs of the round before.
 import { describe, expect, test } from 'vitest';
 import { describeTraceRecord } from '../../../src/inspect/trace-format.js';
-import type { TcpConfig } from '../../../src/tcp/config.js';
+import { tcpConfig, type TcpConfig } from '../../../src/tcp/config.js';
 import type { TcpEvent } from '../../../src/tcp/events.js';
 import type { OutgoingSegment } from '../../../src/tcp/outgoing-segment.js';
 import { TCP_SYN } from '../../../src/wire/tcp.js';
@@ -253,5 +253,17 @@ describe('the window scale follows tcp_rmem[2] (tcp_select_initial_window)', () 
   test('a locked buffer offers only what it needs', () => {
     expect(synWscale({ receiveBufferSize: 4096 })).toBe(0);
     expect(synWscale({ receiveBufferSize: 1 << 20 })).toBe(5);
+  });
+});
+
+describe('settings out of range', () => {
+  test.each([
+    ['tcpRmem', { tcpRmem: [4096, 0, 6_291_456] }],
+    ['tcpRmem', { tcpRmem: [4096, 2 ** 31, 2 ** 31] }],
+    ['receiveBufferSize', { receiveBufferSize: -1 }],
+    ['receiveBufferSize', { receiveBufferSize: 1.5 }],
+    ['tcpAppWin', { tcpAppWin: 32 }],
+  ] as const)('%s: ERR_OUT_OF_RANGE, saying what it must be', (name, overrides) => {
+    expect(() => tcpConfig(overrides as Partial<TcpConfig>)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining(`"${name}" is out of range. It must be`) }));
   });
 });
