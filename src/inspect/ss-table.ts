@@ -76,7 +76,8 @@ function portText(port: number): string {
 /**
  * The second line of `ss -i` (tcp_stats_print), with what the stack knows, in ss's order and
  * words: [ts sack] cong wscale:S,R rto rtt:srtt/rttvar mss advmss cwnd [ssthresh] bytes_sent
- * bytes_acked bytes_received segs_out segs_in send Nbps [retrans:0/N] snd_wnd. Windows are in
+ * bytes_acked bytes_received segs_out segs_in send Nbps [retrans:0/N] [rcv_rtt] rcv_space
+ * rcv_ssthresh snd_wnd. Windows are in
  * packets (cwnd / MSS) as Linux counts them. TIME-WAIT and SYN-RECV mini sockets have nothing.
  */
 function infoText(v: SocketView, withOptions: boolean): string {
@@ -106,6 +107,10 @@ function infoText(v: SocketView, withOptions: boolean): string {
   // tcp_show_info: cwnd × mss × 8 / srtt, in bits per second.
   if (srtt !== undefined && srtt > 0 && cwnd && i.mss) out += ` send ${((cwnd * i.mss * 8000) / srtt).toFixed(0)}bps`;
   if (i.retransSegs) out += ` retrans:0/${i.retransSegs}`;
+  const rcvRtt = finite(i.rcvRtt);
+  if (rcvRtt) out += ` rcv_rtt:${printfG(rcvRtt)}`;
+  if (i.rcvSpace) out += ` rcv_space:${i.rcvSpace}`;
+  if (i.rcvSsthresh) out += ` rcv_ssthresh:${i.rcvSsthresh}`;
   if (i.sndWnd) out += ` snd_wnd:${i.sndWnd}`;
   return out;
 }

@@ -64,6 +64,8 @@ function describeEvent(r: TraceRecord): string {
       return `cwnd ${r.cwnd} ssthresh ${typeof r.ssthresh === 'number' && Number.isFinite(r.ssthresh) ? r.ssthresh : '∞'} (${r.cause})`;
     case 'window':
       return `${r.direction} window ${r.change === 'zero' ? 'closed (zero)' : `open ${r.window}`}`;
+    case 'rcvbuf':
+      return `receive buffer grown to ${r.rcvbuf} (rcv_space ${r.space}, rcv_rtt ${ms(r.rcvRtt)})`;
     case 'drop':
       return `drop ${r.reason}${r.layer ? ` (${r.layer})` : ''}${r.seq !== undefined ? ` seq ${r.seq} len ${r.len ?? 0}` : ''}`;
     default: {

@@ -36,6 +36,11 @@ export interface ConnectionInfo {
   readonly bytesSent?: number;
   readonly segsOut?: number;
   readonly segsIn?: number;
+  /** Receive-buffer auto-tuning (ss -i rcv_rtt, rcv_space, rcv_ssthresh): the receiver's RTT
+   *  in ms (undefined before a sample), the most read in one RTT, and rcv_ssthresh. */
+  readonly rcvRtt?: number | undefined;
+  readonly rcvSpace?: number;
+  readonly rcvSsthresh?: number;
 }
 
 export interface SocketRow {

@@ -5,7 +5,7 @@
 import { seqAdd } from '../wire/seq.js';
 import { TCP_ACK, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { linuxSynOptions } from '../wire/tcp-options.js';
-import type { TcpConfig } from '../tcp/config.js';
+import { initialRcvbuf, type TcpConfig } from '../tcp/config.js';
 import type { IncomingSegment } from '../tcp/connection.js';
 import { negotiate, TS_OPTION_SPACE } from '../tcp/negotiation.js';
 import type { OutgoingSegment } from '../tcp/outgoing-segment.js';
@@ -39,12 +39,12 @@ export function cookieSynAck(input: CookieSynAckInput): OutgoingSegment {
   const { syn, config } = input;
   const timestamps = config.tcpTimestamps && syn.tsVal !== undefined;
   const offered = timestamps ? syn : { ...syn, windowScale: undefined, sackPermitted: false };
-  const n = negotiate(config, offered, config.receiveBufferSize);
+  const n = negotiate(config, offered);
   const tsVal = timestamps
     ? (cookieInitTimestamp(input.tsClock, { wscale: n.wscaleOn ? n.sndWscale : undefined, sackOk: n.sack, ecnOk: false }) + input.tsOffset) >>> 0
     : undefined;
   // Linux tcp_openreq_init_rwin, as the engine's sendSynAck: 65160 at MTU 1500 with timestamps.
-  const window = initialWindow(config.receiveBufferSize, input.mss - (timestamps ? TS_OPTION_SPACE : 0));
+  const window = initialWindow(initialRcvbuf(config), input.mss - (timestamps ? TS_OPTION_SPACE : 0));
   const options = linuxSynOptions({
     mss: input.mss,
     sackPermitted: n.sack,

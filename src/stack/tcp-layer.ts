@@ -601,6 +601,7 @@ export class TcpLayer {
           bytesSent: counters.bytesSent,
           segsOut: counters.outSegs,
           segsIn: counters.inSegs,
+          ...c.rcvSpaceInfo,
         },
         owner: ep.queue === 'syn' ? 'syn-queue' : ep.queue === 'accept' ? 'accept-queue' : c.orphaned ? 'orphan' : 'app',
       });

@@ -33,10 +33,24 @@ export interface TcpConfig {
   /** net.ipv4.tcp_recovery, a bit mask: 0x1 RACK loss detection (RFC 8985) beside RFC 6675's
    *  DupThresh, 0x2 a static reordering window (no D-SACK widening). Linux default 0x1. */
   readonly tcpRecovery: number;
-  /** net.ipv4.tcp_window_scaling (RFC 7323 §2). */
+  /** net.ipv4.tcp_window_scaling (RFC 7323 §2). The shift offered follows from tcpRmem[2] and
+   *  rmemMax (7 for 6 MiB), as Linux's tcp_select_initial_window derives it. */
   readonly tcpWindowScaling: boolean;
-  /** The shift we offer: Linux derives 7 from the default tcp_rmem max of 6 MB. */
-  readonly rcvWscale: number;
+  /**
+   * net.ipv4.tcp_rmem: [min, default, max] receive buffer bytes. A connection starts with
+   * default and, with tcpModerateRcvbuf, grows toward max as its application reads (Linux's
+   * receive-buffer auto-tuning, tcp_rcv_space_adjust); max also sets the window scale offered.
+   * min matters to Linux only under memory pressure, which tcplab does not model.
+   */
+  readonly tcpRmem: readonly [min: number, initial: number, max: number];
+  /** net.ipv4.tcp_moderate_rcvbuf: grow the receive buffer as the application reads. */
+  readonly tcpModerateRcvbuf: boolean;
+  /** net.ipv4.tcp_app_win: 1/2^tcpAppWin of the buffer is kept out of the window, for the
+   *  application (tcp_init_buffer_space); 31, the default, keeps one segment. */
+  readonly tcpAppWin: number;
+  /** net.core.rmem_max: the window scale offered covers at least this much (and, in Linux, the
+   *  largest SO_RCVBUF an application may ask for). */
+  readonly rmemMax: number;
   /** net.ipv4.tcp_challenge_ack_limit per socket (RFC 5961 §7): at most one per this interval. */
   readonly challengeAckInterval: number;
   /** TCP_RTO_MIN, TCP_RTO_MAX, TCP_TIMEOUT_INIT. */
@@ -59,9 +73,16 @@ export interface TcpConfig {
   readonly keepaliveTime: number;
   readonly keepaliveIntvl: number;
   readonly keepaliveProbes: number;
-  /** SO_SNDBUF / SO_RCVBUF in bytes (tcp_wmem[1] = 16 KiB is too small to stream; Linux
-   *  autotunes it, tcplab takes a fixed, larger default). */
+  /** SO_SNDBUF in bytes (tcp_wmem[1] = 16 KiB is too small to stream; Linux autotunes it,
+   *  tcplab takes a fixed, larger default). */
   readonly sendBufferSize: number;
+  /**
+   * SO_RCVBUF in bytes: 0 (the default) leaves the receive buffer to auto-tuning (tcpRmem,
+   * tcpModerateRcvbuf); a size fixes the buffer and locks it (Linux SOCK_RCVBUF_LOCK), which also
+   * bounds the window scale offered. Linux doubles what setsockopt(SO_RCVBUF) is given for
+   * the kernel's bookkeeping (sk_buff overhead); tcplab's buffer holds only data, so this is
+   * the buffer itself.
+   */
   readonly receiveBufferSize: number;
   /**
    * The device's gso_max_size (Linux sk_gso_max_size): with TSO, new data leaves in
@@ -85,7 +106,10 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   tcpSack: true,
   tcpRecovery: 1,
   tcpWindowScaling: true,
-  rcvWscale: 7,
+  tcpRmem: Object.freeze([4096, 131_072, 6_291_456] as const),
+  tcpModerateRcvbuf: true,
+  tcpAppWin: 31,
+  rmemMax: 4_194_304,
   challengeAckInterval: 500,
   rtoMin: 200,
   rtoMax: 120_000,
@@ -101,19 +125,52 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   keepaliveIntvl: 75_000,
   keepaliveProbes: 9,
   sendBufferSize: 4 * 1024 * 1024,
-  receiveBufferSize: 4 * 1024 * 1024,
+  receiveBufferSize: 0,
   gsoMaxSize: 0,
 });
+
+/** The receive buffer a connection starts with (Linux sk_rcvbuf): SO_RCVBUF when set, else
+ *  tcp_rmem[1]. */
+export function initialRcvbuf(config: TcpConfig): number {
+  return config.receiveBufferSize > 0 ? config.receiveBufferSize : config.tcpRmem[1];
+}
+
+/** SO_RCVBUF was set (Linux SOCK_RCVBUF_LOCK): the buffer stays as it is. */
+export function rcvbufLocked(config: TcpConfig): boolean {
+  return config.receiveBufferSize > 0;
+}
 
 /** One frozen result per overrides object: every connection of a stack shares its config. */
 const resolved = new WeakMap<Partial<TcpConfig>, TcpConfig>();
 
-/** The defaults with `overrides` applied (treat `overrides` as a value: it is not read again). */
+/** The defaults with `overrides` applied (treat `overrides` as a value: it is not read again).
+ *  Receive-buffer settings out of range throw a RangeError with code ERR_OUT_OF_RANGE. */
 export function tcpConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
   let config = resolved.get(overrides);
   if (config === undefined) {
     config = Object.freeze({ ...DEFAULT_TCP_CONFIG, ...overrides });
+    checkReceiveBuffer(config);
     resolved.set(overrides, config);
   }
   return config;
+}
+
+/** RFC 7323 §2.3: no window reaches 2^30, so no receive buffer needs more. */
+const MAX_RCVBUF = 2 ** 30;
+
+function checkReceiveBuffer(c: TcpConfig): void {
+  const r = c.tcpRmem;
+  if (!Array.isArray(r) || r.length !== 3 || !r.every((v) => Number.isInteger(v) && v >= 1) || r[1] > MAX_RCVBUF) {
+    outOfRange('tcpRmem', 'three positive integers [min, default, max] (as net.ipv4.tcp_rmem), the default at most 2^30', r);
+  }
+  const size = c.receiveBufferSize;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_RCVBUF) outOfRange('receiveBufferSize', 'an integer in [0, 2^30] (0: auto-tuned from tcpRmem)', size);
+  if (!Number.isInteger(c.tcpAppWin) || c.tcpAppWin < 0 || c.tcpAppWin > 31) outOfRange('tcpAppWin', 'an integer in [0, 31] (as net.ipv4.tcp_app_win)', c.tcpAppWin);
+  if (!Number.isInteger(c.rmemMax) || c.rmemMax < 0) outOfRange('rmemMax', 'a non-negative integer (as net.core.rmem_max)', c.rmemMax);
+}
+
+function outOfRange(name: string, expected: string, value: unknown): never {
+  const err = new RangeError(`The value of "${name}" is out of range. It must be ${expected}. Received ${JSON.stringify(value) ?? String(value)}`);
+  (err as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
+  throw err;
 }

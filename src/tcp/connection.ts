@@ -39,9 +39,10 @@ import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from
 import { takeBytes } from '../wire/slab.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpSegment } from '../wire/tcp.js';
 import { linuxSynOptions, linuxTcpOptions, type SackBlock, type TcpOption } from '../wire/tcp-options.js';
+import { MAX_BUFFER_CAPACITY } from './buffers/byte-ring.js';
 import { ReceiveBuffer } from './buffers/receive-buffer.js';
 import { SendBuffer } from './buffers/send-buffer.js';
-import { tcpConfig, type TcpConfig } from './config.js';
+import { initialRcvbuf, rcvbufLocked, tcpConfig, type TcpConfig } from './config.js';
 import { addCounters, newCounters, type TcpCounters } from './counters.js';
 import type { TcpErrorCode, TcpWriteError } from './errors.js';
 import type { DropReason, TcpEvent, TcpEventSink } from './events.js';
@@ -53,6 +54,7 @@ import {
   dataTimedOut,
   orphanRetries,
   probe0Timeout,
+  RcvSpace,
   RttEstimator,
   synAckRetransmitTimeout,
   synAckTimedOut,
@@ -64,7 +66,7 @@ import {
 import { isAcceptable, pawsRejects, segmentLength } from './acceptability.js';
 import { DEFAULT_PEER_MSS, negotiate, offeredWscale, TS_OPTION_SPACE } from './negotiation.js';
 import type { Endpoint, OutgoingSegment } from './outgoing-segment.js';
-import { initialWindow, selectWindow } from './receive-window.js';
+import { growRcvSsthresh, initBufferSpace, initialWindow, linuxWindow, negotiatedWindowClamp, selectWindow, type WindowInput } from './receive-window.js';
 import { ConnectionTimers } from './timers.js';
 import { isSynchronized, type TcpState, type TcpStateName } from './state.js';
 import { timeWaitSynIss, type TimeWaitRecord } from './time-wait.js';
@@ -100,6 +102,8 @@ const TCP_PAWS_MSL = 60_000;
 /** Linux __inet_twsk_schedule: a timewait socket scheduled for at most 4 s counts as TWKilled. */
 const TW_KILL_TIMEOUT = 4_000;
 
+/** Linux TCP_INIT_CWND: tcp_init_buffer_space expects at most 10 segments in the first RTT. */
+const TCP_INIT_CWND = 10;
 /** Linux TCP_TIMEWAIT_LEN: an orphaned FIN-WAIT-2 spends at most this long as a timewait socket. */
 const TCP_TIMEWAIT_LEN = 60_000;
 /** Linux MAX_TCP_HEADER + 1 (x86-64): what tcp_xmit_size_goal keeps from gso_max_size. */
@@ -164,6 +168,8 @@ export class Connection {
   private lastAckSent = 0;
   /** Linux rcv_ssthresh: the window grows from the initial one as data arrives. */
   private rcvSsthresh = 0;
+  /** Linux window_clamp: the largest window this buffer offers; auto-tuning raises it. */
+  private windowClamp = 0;
 
   // Negotiated options.
   private readonly ourMss: number;
@@ -187,6 +193,9 @@ export class Connection {
 
   private readonly sndBuf: SendBuffer;
   private readonly rcvBuf: ReceiveBuffer;
+  /** Receive-buffer auto-tuning: the receiver's RTT and what the application reads per RTT.
+   *  Made when the first segment after the handshake arrives: an idle connection has none. */
+  private rcvSpaceState: RcvSpace | undefined;
   private readonly rtt: RttEstimator;
   private ccNow: CongestionControl | undefined;
   /** Made on first use before establishment (rarely: most handshakes never ask), replaced at
@@ -306,7 +315,7 @@ export class Connection {
     this.pathMss = this.mtuToMss(this.pmtu);
     this.tsOffset = o.tsOffset ?? 0;
     this.sndBuf = new SendBuffer(this.config.sendBufferSize);
-    this.rcvBuf = new ReceiveBuffer(this.config.receiveBufferSize);
+    this.rcvBuf = new ReceiveBuffer(initialRcvbuf(this.config));
     this.rtt = new RttEstimator({ rtoInitial: this.config.rtoInitial, rtoMin: this.config.rtoMin, rtoMax: this.config.rtoMax });
     this.synSchedule = {
       synRetries: this.config.tcpSynRetries,
@@ -432,6 +441,26 @@ export class Connection {
     return this.rtt.rttvar;
   }
 
+  /** The receive buffer's size (Linux sk_rcvbuf): tcpRmem[1] or SO_RCVBUF at first, then what
+   *  receive-buffer auto-tuning grew it to. Memory is taken only as data arrives. */
+  get rcvbuf(): number {
+    return this.rcvBuf.capacity;
+  }
+
+  /** The largest window the buffer offers now (Linux window_clamp). */
+  get rcvWindowClamp(): number {
+    return this.windowClamp;
+  }
+
+  /** Receive-buffer auto-tuning as `ss -i` shows it: rcv_rtt (ms, once measured), rcv_space
+   *  (what the application read in one RTT, at most) and rcv_ssthresh. */
+  get rcvSpaceInfo(): { readonly rcvRtt: number | undefined; readonly rcvSpace: number; readonly rcvSsthresh: number } {
+    const s = this.rcvSpaceState;
+    const name = this.st.name;
+    const established = isSynchronized(name) && name !== 'SYN-RECEIVED';
+    return { rcvRtt: s?.rtt, rcvSpace: s !== undefined ? s.space : established ? this.initialRcvSpace() : 0, rcvSsthresh: this.rcvSsthresh };
+  }
+
   /** Bytes write() would take now. */
   get writable(): number {
     return this.canWrite() ? this.sndBuf.free : 0;
@@ -492,6 +521,11 @@ export class Connection {
   /** The ICMP error remembered for a timeout (Linux sk_err_soft; SO_ERROR reads it). */
   get softError(): TcpErrorCode | undefined {
     return this.softErr;
+  }
+
+  /** Linux tp->advmss: the MSS we announced, less the timestamp option once agreed. */
+  private get advMss(): number {
+    return this.ourMss - (this.timestampsEnabled ? TS_OPTION_SPACE : 0);
   }
 
   /** What we expect the peer's segments to carry (Linux icsk_ack.rcv_mss). */
@@ -610,7 +644,10 @@ export class Connection {
     const data = this.rcvBuf.read(max);
     // Linux tcp_recvmsg "found_fin_ok": a read that reaches the FIN consumes it (copied_seq + 1).
     if (this.finReceived && this.rcvBuf.readable === 0) this.finConsumed = true;
-    if (data.length > 0 && now !== undefined) this.afterRead(before, now);
+    if (data.length > 0 && now !== undefined) {
+      this.rcvSpaceAdjust(now);
+      this.afterRead(before, now);
+    }
     return data;
   }
 
@@ -938,6 +975,9 @@ export class Connection {
 
   /** §3.10.7.4, the states after SYN-SENT (TIME-WAIT has its own function, Linux's). */
   private inputSynchronized(seg: IncomingSegment, now: number): void {
+    // Linux tcp_rcv_established's work is for segments that find the connection ESTABLISHED
+    // (not the ACK that completes the handshake, which tcp_rcv_state_process takes).
+    const wasEstablished = this.st.name === 'ESTABLISHED';
     const rst = (seg.flags & TCP_RST) !== 0;
     const syn = (seg.flags & TCP_SYN) !== 0;
     const len = segmentLength(seg);
@@ -1093,6 +1133,12 @@ export class Connection {
     }
     if (!this.processAck(seg, now)) return;
     if (this.st.name === 'CLOSED') return;
+
+    // Linux tcp_rcv_established, after tcp_ack: the receiver's RTT from the timestamp echoed
+    // (tcp_rcv_rtt_measure_ts), for receive-buffer auto-tuning.
+    if (wasEstablished && this.st.name === 'ESTABLISHED' && this.timestampsEnabled && seg.tsEcr !== undefined) {
+      this.rcvSpace(now).measureTs(seg.tsEcr, this.tsNow(now), segmentLength(seg), this.rcvMss, this.rcvBuf.readable === 0);
+    }
 
     // Sixth, check the URG bit: urgent data is delivered inline as ordinary data (RFC 6093 §6
     // recommends against new uses; tcplab keeps no urgent pointer).
@@ -1467,15 +1513,26 @@ export class Connection {
       return true;
     }
     const data = room < payload.length ? payload.subarray(0, room) : payload;
+    const rcvSpace = this.rcvSpace(now);
     const hadOutOfOrder = this.rcvBuf.hasOutOfOrder;
     const outOfOrder = seqGt(dataSeq, this.rcvBuf.rcvNxt);
     const r = this.rcvBuf.insert(dataSeq, data);
-    const advanced = r.advanced;
     const accepted = r.accepted;
     this.bytesReceived += accepted;
-    // Linux tcp_event_data_recv: "if (skb->len >= 128) tcp_grow_window(...)": small segments
-    // (a request line, a keystroke) do not open the window further.
-    if (advanced > 0 && data.length >= 128) this.rcvSsthresh = Math.min(this.rcvSsthresh + 2 * advanced, this.rcvBuf.capacity);
+    if (!outOfOrder && accepted > 0) {
+      // Linux tcp_event_data_recv: the receiver's RTT by the window (tcp_rcv_rtt_measure), and
+      // "if (skb->len >= 128) tcp_grow_window(...)": small segments (a request line, a
+      // keystroke) do not open the window further.
+      rcvSpace.measure(this.rcvBuf.rcvNxt, seqDiff(this.rcvAdvEnd, this.lastAckSent), now);
+      if (data.length >= 128) this.growWindow(data.length);
+    } else if (outOfOrder) {
+      // Linux tcp_data_queue_ofo: "For non sack flows, do not grow window to force DUPACK and
+      // trigger fast retransmit"; and room in the buffer for what is held out of order
+      // (tcp_rcvbuf_grow with rcvq_space unchanged), "not for ... orphaned sockets" (nor, in
+      // Linux, for those not yet accepted, which the engine cannot tell).
+      if (accepted > 0 && this.sackEnabled) this.growWindow(data.length);
+      if (!this.orphaned) this.rcvbufGrow(rcvSpace.space, now);
+    }
 
     // Delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2 as Linux does it).
     // RFC 2883 §4: the first SACK block of the next ACK reports the duplicate (D-SACK).
@@ -1674,6 +1731,7 @@ export class Connection {
     this.wscaleOn = n.wscaleOn;
     this.sndWscale = n.sndWscale;
     this.rcvWscale = n.rcvWscale;
+    this.windowClamp = negotiatedWindowClamp(n.rcvWscale, this.rcvBuf.capacity, rcvbufLocked(this.config));
     this.sackEnabled = n.sack;
     this.timestampsEnabled = n.timestamps;
     if (n.timestamps && seg.tsVal !== undefined) {
@@ -1720,7 +1778,72 @@ export class Connection {
     const recovery = this.config.tcpRecovery;
     this.rack = this.sackEnabled && (recovery & 1) !== 0 ? new Rack(DEFAULT_DUP_THRESH, (recovery & 2) !== 0) : undefined;
     this.restartKeepalive(now);
+    this.initBufferSpace();
     if (this.finSeq !== undefined && this.st.name === 'ESTABLISHED') this.setState({ name: 'FIN-WAIT-1' }, 'close', now);
+  }
+
+  /** Linux tcp_init_buffer_space (from tcp_init_transfer): the window clamp within the buffer
+   *  (its first round trip of auto-tuning starts with the first segment, {@link rcvSpace}). */
+  private initBufferSpace(): void {
+    const r = initBufferSpace({
+      windowClamp: this.windowClamp,
+      capacity: this.rcvBuf.capacity,
+      advmss: this.advMss,
+      appWin: this.config.tcpAppWin,
+      rcvSsthresh: this.rcvSsthresh,
+    });
+    this.windowClamp = r.windowClamp;
+    this.rcvSsthresh = r.rcvSsthresh;
+  }
+
+  /** rcvq_space.space as tcp_init_buffer_space sets it: min(rcv_ssthresh, rcv_wnd, TCP_INIT_CWND
+   *  × advmss). Until data arrives neither of them moves. */
+  private initialRcvSpace(): number {
+    return Math.min(this.rcvSsthresh, seqDiff(this.rcvAdvEnd, this.lastAckSent), TCP_INIT_CWND * this.advMss);
+  }
+
+  /** The auto-tuning state, made on first use after the handshake: its first round trip starts
+   *  then (Linux starts it at establishment; nothing arrives in between). */
+  private rcvSpace(now: number): RcvSpace {
+    let s = this.rcvSpaceState;
+    if (s === undefined) {
+      s = this.rcvSpaceState = new RcvSpace();
+      s.start(this.copiedSeq, this.initialRcvSpace(), now);
+    }
+    return s;
+  }
+
+  /** Linux copied_seq: the first byte the application has not read. */
+  private get copiedSeq(): number {
+    return seqAdd(this.rcvBuf.rcvNxt, -this.rcvBuf.readable);
+  }
+
+  /** Linux tcp_rcv_space_adjust, after the application read: once per receiver RTT, the buffer
+   *  grows when the application read more in that RTT than ever before. */
+  private rcvSpaceAdjust(now: number): void {
+    const copied = this.rcvSpaceState?.adjust(this.copiedSeq, this.rcvBuf.readable, now);
+    if (copied !== undefined) this.rcvbufGrow(copied, now);
+  }
+
+  /** Linux tcp_rcvbuf_grow: the buffer (sk_rcvbuf) and the window clamp follow what the
+   *  application reads, up to tcp_rmem[2], unless SO_RCVBUF locked it or tcp_moderate_rcvbuf
+   *  is off. The storage itself still grows only as data arrives. */
+  private rcvbufGrow(newval: number, now: number): void {
+    const cfg = this.config;
+    const cap = Math.min(cfg.tcpRmem[2], MAX_BUFFER_CAPACITY);
+    const rcvSpace = this.rcvSpace(now);
+    const rcvbuf = rcvSpace.grow(newval, this.rcvBuf.outOfOrderExtent, cap, cfg.tcpModerateRcvbuf && !rcvbufLocked(cfg));
+    if (rcvbuf <= this.rcvBuf.capacity) return;
+    this.rcvBuf.setCapacity(rcvbuf);
+    // "Make the window clamp follow along."
+    this.windowClamp = rcvbuf;
+    this.event({ type: 'rcvbuf', rcvbuf, space: rcvSpace.space, rcvRtt: rcvSpace.rtt ?? 0, at: now });
+  }
+
+  /** Linux tcp_grow_window, for `len` bytes just queued. */
+  private growWindow(len: number): void {
+    const free = this.rcvBuf.capacity - this.rcvBuf.readable - this.rcvBuf.outOfOrderBytes;
+    this.rcvSsthresh = growRcvSsthresh(this.rcvSsthresh, { windowClamp: this.windowClamp, free, advmss: this.advMss, len });
   }
 
   private sendSyn(now: number): void {
@@ -2080,14 +2203,7 @@ export class Connection {
    * is rounded up to the scale's unit, as Linux does (ALIGN), so it is not scaled away.
    */
   private windowField(now: number): number {
-    const { field, window } = selectWindow({
-      space: this.rcvBuf.window(),
-      capacity: this.rcvBuf.capacity,
-      clamp: this.rcvSsthresh,
-      rcvMss: this.rcvMss,
-      current: this.rcvWnd,
-      scale: this.rcvWscale,
-    });
+    const { field, window } = selectWindow(this.windowInput());
     const edge = seqAdd(this.rcvNxt, window);
     if (seqGt(edge, this.rcvAdvEnd) || this.irs === undefined) this.rcvAdvEnd = edge;
     if ((window === 0) !== this.rcvWndClosed && this.irs !== undefined) {
@@ -2098,13 +2214,26 @@ export class Connection {
   }
 
 
-  /** Linux tcp_cleanup_rbuf: after a read, ACK at once if the window at least doubled. */
+  private windowInput(): WindowInput {
+    return {
+      space: this.rcvBuf.window(),
+      capacity: this.rcvBuf.capacity,
+      windowClamp: this.windowClamp,
+      rcvSsthresh: this.rcvSsthresh,
+      rcvMss: this.rcvMss,
+      current: this.rcvWnd,
+      lastWindow: seqDiff(this.rcvAdvEnd, this.lastAckSent),
+      scale: this.rcvWscale,
+    };
+  }
+
+  /** Linux tcp_cleanup_rbuf: after a read, ACK at once if the window at least doubled ("if
+   *  this read freed lots of space in our buffer"). */
   private afterRead(windowBefore: number, now: number): void {
     if (!isSynchronized(this.st.name) || this.finReceived || this.st.name === 'TIME-WAIT') return;
-    if (2 * windowBefore > this.rcvBuf.capacity) return;
-    let free = Math.min(this.rcvBuf.window(), this.rcvSsthresh);
-    if (free < Math.min(this.rcvBuf.capacity / 2, this.rcvMss)) free = 0;
-    if (free > 0 && free >= 2 * windowBefore) {
+    if (2 * windowBefore > this.windowClamp) return;
+    const window = linuxWindow(this.windowInput());
+    if (window > 0 && window >= 2 * windowBefore) {
       this.rare.windowUpdates++;
       this.sendAck(now);
     }

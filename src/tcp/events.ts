@@ -87,6 +87,21 @@ export interface WindowEvent {
 }
 
 /**
+ * Receive-buffer auto-tuning grew the buffer (Linux trace_tcp_rcvbuf_grow): the application read
+ * more in one receiver RTT than before, so the window may open further.
+ */
+export interface RcvbufEvent {
+  readonly type: 'rcvbuf';
+  /** The buffer's new size (sk_rcvbuf), which is also the new window clamp. */
+  readonly rcvbuf: number;
+  /** rcvq_space.space: the most the application read in one RTT. */
+  readonly space: number;
+  /** The receiver's RTT estimate, ms. */
+  readonly rcvRtt: number;
+  readonly at: number;
+}
+
+/**
  * Why a packet was dropped, in words close to Linux's SKB_DROP_REASON_* (given beside each).
  * The engine reports the first group; the stack the rest, parse failures under their
  * ParseFailure names (src/wire/parse-failure.ts: 'bad-checksum', 'truncated', ...).
@@ -126,6 +141,6 @@ export interface DropEvent {
   readonly at: number;
 }
 
-export type TcpEvent = StateChangeEvent | RetransmissionEvent | RttSampleEvent | CwndChangeEvent | IcmpEvent | WindowEvent | DropEvent;
+export type TcpEvent = StateChangeEvent | RetransmissionEvent | RttSampleEvent | CwndChangeEvent | IcmpEvent | WindowEvent | RcvbufEvent | DropEvent;
 
 export type TcpEventSink = (event: TcpEvent) => void;

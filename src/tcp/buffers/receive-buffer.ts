@@ -117,6 +117,12 @@ export class ReceiveBuffer {
     return this.ranges > 0;
   }
 
+  /** Bytes from RCV.NXT to the end of the highest held range (Linux: the end of ooo_last_skb
+   *  − rcv_nxt), 0 when nothing is held. */
+  get outOfOrderExtent(): number {
+    return this.ranges === 0 ? 0 : (this.rights[this.ranges - 1]! - this.nxt) >>> 0;
+  }
+
   /** Bytes of memory actually allocated (grows on demand up to `capacity`). */
   get allocated(): number {
     return this.ring.allocated;

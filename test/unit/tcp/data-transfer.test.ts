@@ -45,7 +45,9 @@ describe('receiving: delayed ACK (Linux: 40 ms minimum, every second full segmen
   test('out-of-order data is ACKed at once with a SACK block; filling the hole too', () => {
     const r = established(NO_QUICKACK);
     r.inject({ flags: '.', seq: IRS + 1461, ack: ISS + 1, payload: 1460 });
-    r.expectSegments(['Flags [.], ack 5001, win 502, options [nop,nop,sack 1 {6461:7921}], length 0']);
+    // With SACK, out-of-order data opens the window too (tcp_data_queue_ofo → tcp_grow_window):
+    // 64240 + 2 × 1460.
+    r.expectSegments(['Flags [.], ack 5001, win 525, options [nop,nop,sack 1 {6461:7921}], length 0']);
     r.inject({ flags: '.', seq: IRS + 1, ack: ISS + 1, payload: 1460 });
     r.expectSegments(['Flags [.], ack 7921, win 548, length 0']);
     expect(r.c.readable).toBe(2920);
@@ -55,14 +57,16 @@ describe('receiving: delayed ACK (Linux: 40 ms minimum, every second full segmen
     const r = established(NO_QUICKACK);
     for (let i = 1; i <= 5; i++) r.inject({ flags: '.', seq: IRS + 1 + i * 200, ack: ISS + 1, payload: 100 });
     const last = r.out().at(-1);
-    expect(last).toBe('Flags [.], ack 5001, win 502, options [nop,nop,sack 4 {6001:6101}{5801:5901}{5601:5701}{5401:5501}], length 0');
+    // Each out-of-order segment opened the window by 2 × advmss (64240 + 5 × 2920).
+    expect(last).toBe('Flags [.], ack 5001, win 616, options [nop,nop,sack 4 {6001:6101}{5801:5901}{5601:5701}{5401:5501}], length 0');
   });
 
   test('SACK blocks: at most 3 with timestamps', () => {
     const r = established({ ...NO_QUICKACK, timestamps: true });
     for (let i = 1; i <= 4; i++) r.inject({ flags: '.', seq: IRS + 1 + i * 200, ack: ISS + 1, payload: 100, ts: [101, 0] });
     const last = r.out().at(-1);
-    expect(last).toBe('Flags [.], ack 5001, win 502, options [nop,nop,TS val 0 ecr 100,nop,nop,sack 3 {5801:5901}{5601:5701}{5401:5501}], length 0');
+    // 64240 + 4 × 2 × 1448 (advmss less the timestamps).
+    expect(last).toBe('Flags [.], ack 5001, win 593, options [nop,nop,TS val 0 ecr 100,nop,nop,sack 3 {5801:5901}{5601:5701}{5401:5501}], length 0');
   });
 
   test('no SACK blocks when SACK was not negotiated', () => {
@@ -92,7 +96,8 @@ describe('receive window', () => {
     r.read(1);
     r.expectNothing();
     r.read();
-    r.expectSegments(['Flags [.], ack 7921, win 4096, length 0']);
+    // tcp_init_buffer_space keeps one segment of a 4096-byte buffer out of the window.
+    r.expectSegments(['Flags [.], ack 7921, win 2920, length 0']);
     expect(r.c.counters.windowUpdates).toBe(1);
   });
 
@@ -266,10 +271,11 @@ describe('D-SACK (RFC 2883)', () => {
     r.inject({ flags: '.', seq: IRS + 301, ack: ISS + 1, payload: 100 });
     r.out();
     r.inject({ flags: '.', seq: IRS + 51, ack: ISS + 1, payload: 100 });
-    r.expectSegments(['Flags [.], ack 5151, win 502, options [nop,nop,sack 2 {5051:5101}{5301:5401}], length 0']);
+    // (525: the out-of-order segment opened the window by 2 × advmss.)
+    r.expectSegments(['Flags [.], ack 5151, win 525, options [nop,nop,sack 2 {5051:5101}{5301:5401}], length 0']);
     // Reported once only.
     r.inject({ flags: '.', seq: IRS + 501, ack: ISS + 1, payload: 10 });
-    r.expectSegments(['Flags [.], ack 5151, win 502, options [nop,nop,sack 2 {5501:5511}{5301:5401}], length 0']);
+    r.expectSegments(['Flags [.], ack 5151, win 548, options [nop,nop,sack 2 {5501:5511}{5301:5401}], length 0']);
   });
 });
 

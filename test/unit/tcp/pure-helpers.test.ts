@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { isAcceptable, pawsRejects, PAWS_IDLE_LIMIT, segmentLength } from '../../../src/tcp/acceptability.js';
 import { tcpConfig } from '../../../src/tcp/config.js';
 import { negotiate } from '../../../src/tcp/negotiation.js';
-import { initialWindow, selectWindow } from '../../../src/tcp/receive-window.js';
+import { growRcvSsthresh, initBufferSpace, initialWindow, linuxWindow, negotiatedWindowClamp, selectWindow } from '../../../src/tcp/receive-window.js';
 import { ssStateName } from '../../../src/tcp/state.js';
 import { timeWaitSynIss } from '../../../src/tcp/time-wait.js';
 import { ConnectionTimers } from '../../../src/tcp/timers.js';
@@ -69,7 +69,8 @@ describe('option negotiation', () => {
 });
 
 describe('receive window selection', () => {
-  const base = { space: 100_000, capacity: 131072, clamp: 64240, rcvMss: 1448, current: 0, scale: 7 };
+  // A 128 KiB buffer after tcp_init_buffer_space at advmss 1448: clamp 131072 − 1448.
+  const base = { space: 100_000, capacity: 131072, windowClamp: 129_624, rcvSsthresh: 64240, rcvMss: 1448, current: 0, lastWindow: 0, scale: 7 };
 
   test('Linux SYN windows: 64240 at MSS 1460, 65160 at 1448; small buffers', () => {
     expect(initialWindow(4 * 1024 * 1024, 1460)).toBe(64240);
@@ -82,20 +83,60 @@ describe('receive window selection', () => {
     expect(selectWindow(base)).toEqual({ field: 502, window: 64256 });
   });
 
-  test('not rounded up past the free space', () => {
-    expect(selectWindow({ ...base, space: 64240, clamp: 1 << 20 })).toEqual({ field: 501, window: 64128 });
+  test('below half the clamp the free space is rounded down to the unit (64240 → 501 × 128)', () => {
+    expect(selectWindow({ ...base, space: 64240, rcvSsthresh: 1 << 20 })).toEqual({ field: 501, window: 64128 });
   });
 
-  test('silly window avoidance: less than min(MSS, buffer / 2) free is offered as 0', () => {
+  test('not rounded up past the free space', () => {
+    // 64900 free is above half the clamp: ALIGN would offer 65024, more than the buffer holds.
+    expect(selectWindow({ ...base, space: 64900, rcvSsthresh: 1 << 20 })).toEqual({ field: 507, window: 64896 });
+  });
+
+  test('silly window avoidance: less than an MSS free is offered as 0', () => {
     expect(selectWindow({ ...base, space: 1000, scale: 0 }).field).toBe(0);
+  });
+
+  test('a large buffer closes the window below 1/16 of its size (__tcp_select_window)', () => {
+    const big = { ...base, capacity: 6_291_456, windowClamp: 6_291_456, rcvSsthresh: 6_291_456 };
+    expect(linuxWindow({ ...big, space: 393_215 })).toBe(0);
+    expect(linuxWindow({ ...big, space: 393_216 })).toBe(393_216);
   });
 
   test('never shrinks below what remains of the last offer', () => {
     expect(selectWindow({ ...base, space: 1000, current: 5000, scale: 0 }).field).toBe(5000);
   });
 
+  test('without scaling, a multiple of the MSS unless the last offer is within one MSS of it', () => {
+    const unscaled = { ...base, scale: 0, rcvSsthresh: 1 << 20 };
+    expect(linuxWindow({ ...unscaled, space: 100_000 })).toBe(99_912);
+    expect(linuxWindow({ ...unscaled, space: 100_000, lastWindow: 99_000 })).toBe(99_000);
+  });
+
   test('at most 65535 in the field', () => {
-    expect(selectWindow({ ...base, space: 1 << 20, clamp: 1 << 20, scale: 0 }).field).toBe(65535);
+    expect(selectWindow({ ...base, space: 1 << 20, capacity: 1 << 21, windowClamp: 1 << 21, rcvSsthresh: 1 << 20, scale: 0 }).field).toBe(65535);
+  });
+});
+
+describe('window clamp and rcv_ssthresh (tcp_init_buffer_space, tcp_grow_window)', () => {
+  test('the clamp after the handshake: 65535 << scale, or the buffer when SO_RCVBUF set it', () => {
+    expect(negotiatedWindowClamp(7, 131072, false)).toBe(65535 * 128);
+    expect(negotiatedWindowClamp(0, 131072, false)).toBe(65535);
+    expect(negotiatedWindowClamp(7, 4096, true)).toBe(4096);
+  });
+
+  test('at establishment: one segment kept back, rcv_ssthresh under the clamp', () => {
+    expect(initBufferSpace({ windowClamp: 65535 * 128, capacity: 131072, advmss: 1448, appWin: 31, rcvSsthresh: 65160 })).toEqual({ windowClamp: 129_624, rcvSsthresh: 65160 });
+    // A 4 KiB SO_RCVBUF at MSS 1460 offers at most 2920 (max(2 × advmss, 4096 − advmss)).
+    expect(initBufferSpace({ windowClamp: 4096, capacity: 4096, advmss: 1460, appWin: 31, rcvSsthresh: 4096 })).toEqual({ windowClamp: 2920, rcvSsthresh: 2920 });
+    // tcp_app_win 2 keeps a quarter of a large buffer for the application.
+    expect(initBufferSpace({ windowClamp: 65535 * 128, capacity: 1 << 20, advmss: 1448, appWin: 2, rcvSsthresh: 65160 }).windowClamp).toBe(786_432);
+  });
+
+  test('rcv_ssthresh grows by max(2 × advmss, 2 × len) within the clamp and the free buffer', () => {
+    expect(growRcvSsthresh(65160, { windowClamp: 129_624, free: 120_000, advmss: 1448, len: 1448 })).toBe(65160 + 2896);
+    expect(growRcvSsthresh(65160, { windowClamp: 129_624, free: 120_000, advmss: 1448, len: 65160 })).toBe(120_000);
+    expect(growRcvSsthresh(129_000, { windowClamp: 129_624, free: 131_072, advmss: 1448, len: 1448 })).toBe(129_624);
+    expect(growRcvSsthresh(65160, { windowClamp: 129_624, free: 60_000, advmss: 1448, len: 1448 })).toBe(65160);
   });
 });
 
