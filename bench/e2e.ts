@@ -45,8 +45,9 @@ export interface E2eOptions {
   systems: readonly SystemName[];
   /** Write a V8 CPU profile of the tcplab process into this directory. */
   profileDir?: string;
-  /** tcplab writes through the addon's writer thread, which spins this many µs when idle. */
-  writerSpin?: number;
+  /** TunLink's writerThread for tcplab: 'auto' (its default), 'off', or a thread spinning this
+   *  many µs when idle. */
+  writer?: string;
   log: (line: string) => void;
 }
 
@@ -179,14 +180,14 @@ async function relayRig(tools: Tools, spec: ConfigSpec, index: number): Promise<
   }
 }
 
-async function tcplabRig(tools: Tools, spec: ConfigSpec, index: number, profileDir: string | undefined, writerSpin: number | undefined): Promise<Rig> {
+async function tcplabRig(tools: Tools, spec: ConfigSpec, index: number, profileDir: string | undefined, writer: string | undefined): Promise<Rig> {
   const ns = clientNamespace();
   const { client, server, extra } = addresses('tcplab', index);
   try {
     const node = [process.execPath, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=tcplab-${spec.name}.cpuprofile`] : [])];
     const argv = [...node, tools.tcplabServer, '--netns', ns.name, '--kernel', `${client}/24`, '--ours', server, '--extra', extra.join(','), '--mtu', String(spec.mtu), '--port', String(PORT)];
     if (spec.offload) argv.push('--offload');
-    if (writerSpin !== undefined) argv.push('--writer-spin', String(writerSpin));
+    if (writer !== undefined) argv.push('--writer', writer);
     // Started outside the namespace: the addon creates the device inside it (setns).
     const srv = ns.spawnHere(argv, 3_600_000, { stdin: true });
     await srv.waitForLine((l) => l === 'ready', 15_000);
@@ -277,7 +278,7 @@ export async function runE2e(opts: E2eOptions): Promise<MeasureResult[]> {
             ? await kernelRig(t, spec, index + 1)
             : system === 'relay'
               ? await relayRig(t, spec, index + 1)
-              : await tcplabRig(t, spec, index + 1, opts.profileDir, opts.writerSpin);
+              : await tcplabRig(t, spec, index + 1, opts.profileDir, opts.writer);
         rigs.push(rig);
       }
       for (const measure of spec.measures) {

@@ -4,7 +4,7 @@
 //
 //   node dist/bench/main.js [--runs N] [--seconds S] [--warmup S] [--only NAME[,NAME]]
 //        [--configs mtu1500,offload,jumbo] [--systems kernel,relay,tcplab] [--large-mtu N]
-//        [--profile DIR] [--writer-thread SPIN_US]
+//        [--profile DIR] [--writer-thread auto|off|SPIN_US]
 //
 // NAME: e2e (default), memory (default), tun-read, tun-drain (the addon's read path alone, next
 // to a C reader). Needs root (namespaces, TUN devices). Everything runs inside private
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     'large-mtu': { type: 'string', default: '9000' },
     connections: { type: 'string', default: '10000' },
     profile: { type: 'string' },
-    'writer-thread': { type: 'string' },
+    'writer-thread': { type: 'string', default: 'auto' },
     batch: { type: 'string', default: '256' },
     'no-pin': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -54,7 +54,8 @@ if (values.help) {
   --large-mtu N       the MTU of the jumbo configuration (9000)
   --connections N     idle connections for the memory figures (10000)
   --profile DIR       write a V8 CPU profile of each tcplab server process into DIR
-  --writer-thread US  tcplab writes through the addon's writer thread, idle spin US µs (0: none)
+  --writer-thread M   tcplab's TunLink writerThread: auto (default: a writer thread without
+                      offloads, direct writes with), off, or a thread with an idle spin of M µs
 Writes bench/results/<time>.json, latest.json, latest.svg (chart) and latest.md (table).
 `);
   process.exit(0);
@@ -85,8 +86,9 @@ const connections = Math.round(positive('connections', values.connections, 100_0
 const only = list('only', values.only, ['e2e', 'memory', 'tun-read', 'tun-drain'] as const);
 const systems = list<SystemName>('systems', values.systems, SYSTEMS);
 const measures = list('measures', values.measures, MEASURES);
-const writerSpin = values['writer-thread'] === undefined ? undefined : Number(values['writer-thread']);
-if (writerSpin !== undefined && !(Number.isInteger(writerSpin) && writerSpin >= 0 && writerSpin <= 1000)) fail(`--writer-thread must be an integer in [0, 1000] (µs of idle spin), got ${values['writer-thread']}`);
+const writer = values['writer-thread'];
+if (writer !== 'auto' && writer !== 'off' && !/^\d+$/.test(writer)) fail(`--writer-thread must be auto, off or a number of µs (idle spin, 0-1000), got ${writer}`);
+if (/^\d+$/.test(writer) && Number(writer) > 1000) fail(`--writer-thread: an idle spin of at most 1000 µs, got ${writer}`);
 const ALL_CONFIGS: Record<string, ConfigSpec> = {
   mtu1500: { name: 'mtu1500', mtu: 1500, offload: false, measures: ['bulk-in', 'bulk-out', 'crr', 'rr'] },
   offload: { name: 'offload', mtu: 1500, offload: true, measures: ['bulk-in', 'bulk-out'] },
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
   const out: { e2e?: MeasureResult[]; memory?: MemoryResult; tunRead?: TunReadResult[] } = {};
 
   if (only.includes('e2e') && configs.length > 0) {
-    out.e2e = await runE2e({ runs, seconds, warmup, configs, systems, log, ...(values.profile ? { profileDir: values.profile } : {}), ...(writerSpin === undefined ? {} : { writerSpin }) });
+    out.e2e = await runE2e({ runs, seconds, warmup, configs, systems, log, ...(values.profile ? { profileDir: values.profile } : {}), writer });
   }
   if (only.includes('memory')) out.memory = await benchMemory({ connections, log });
   const tunNames = only.filter((n): n is 'tun-read' | 'tun-drain' => n === 'tun-read' || n === 'tun-drain');
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
 
   const loadAfter = load();
   const elapsed = (Date.now() - started) / 1000;
-  const subtitle = `${cpuSummary()}, Linux ${host.kernel}, Node ${host.node}; ${runs} runs × ${seconds} s${writerSpin === undefined ? '' : `; tcplab with its writer thread (spin ${writerSpin} µs)`}; load ${loadBefore} → ${loadAfter}`;
+  const subtitle = `${cpuSummary()}, Linux ${host.kernel}, Node ${host.node}; ${runs} runs × ${seconds} s${writer === 'auto' ? '' : `; tcplab writer thread: ${writer}`}; load ${loadBefore} → ${loadAfter}`;
   if (out.e2e) {
     console.log(`\n${textTable(out.e2e)}`);
     console.log('\n(medians; rr shows p50/p99; ratios are tcplab over the relay, or relay p50 over tcplab p50 for rr)');
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(packageRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify({ date: new Date().toISOString(), host, load: { before: loadBefore, after: loadAfter }, params: { runs, seconds, warmup, ...(writerSpin === undefined ? {} : { writerSpin }) }, elapsedSeconds: elapsed, ...out }, null, 2)}\n`;
+  const json = `${JSON.stringify({ date: new Date().toISOString(), host, load: { before: loadBefore, after: loadAfter }, params: { runs, seconds, warmup, writer }, elapsedSeconds: elapsed, ...out }, null, 2)}\n`;
   writeFileSync(join(dir, `${stamp}.json`), json);
   // latest.* describe the last run that measured the end-to-end benchmarks.
   if (out.e2e) {

@@ -6,9 +6,10 @@
 //   discard on PORT, source on PORT+1, echo on PORT+2
 //
 //   node dist/bench/tcplab-server.js --netns NS --kernel 10.81.0.1/24 --ours 10.81.0.2
-//        [--extra 10.81.0.11,10.81.0.12] [--mtu 1500] [--offload] [--port 5201] [--writer-spin US]
+//        [--extra 10.81.0.11,10.81.0.12] [--mtu 1500] [--offload] [--port 5201] [--writer auto|off|US]
 //
-// --writer-spin: write through the addon's writer thread (TunLink writerThread), idle spin US µs.
+// --writer: TunLink's writerThread: auto (its default: a writer thread without offloads), off, or
+// a thread whose idle spin is US µs.
 //
 // Prints "ready" once listening. Commands on stdin, one per line: "stats" prints one JSON line
 // (device and stack counters, memory); end of stdin or SIGTERM ends the process.
@@ -27,7 +28,7 @@ const { values } = parseArgs({
     mtu: { type: 'string', default: '1500' },
     offload: { type: 'boolean', default: false },
     port: { type: 'string', default: '5201' },
-    'writer-spin': { type: 'string' },
+    writer: { type: 'string', default: 'auto' },
   },
 });
 
@@ -42,7 +43,7 @@ const link = TunLink.open({
   addresses: [values.kernel, ...extra],
   mtu: Number(values.mtu),
   offload: values.offload, // off unless asked: the plain configurations measure the plain path
-  ...(values['writer-spin'] === undefined ? {} : { writerThread: Number(values['writer-spin']) }),
+  writerThread: values.writer === 'auto' ? 'auto' : values.writer === 'off' ? false : Number(values.writer),
 });
 if (values.offload && link.offload === undefined) process.stderr.write(`tcplab-server: no offloads: ${link.offloadFallback ?? 'unknown reason'}\n`);
 const net = createStack({ link, addresses: [values.ours] });

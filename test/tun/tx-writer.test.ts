@@ -101,6 +101,20 @@ describeTun('TunDevice writer thread', (getNs) => {
     expect(() => d.startWriter()).toThrow(expect.objectContaining({ code: 'ERR_TUN_CLOSED' }) as Error);
   });
 
+  it("writerThread 'auto' (the default): a thread without offloads, none with them; a bad value is refused", () => {
+    const plain = TunLink.open({ netns: getNs().name, name: 'tcplaba%d', addresses: ['10.221.0.1/24'], offload: false });
+    const offloaded = TunLink.open({ netns: getNs().name, name: 'tcplabb%d', addresses: ['10.222.0.1/24'] });
+    try {
+      expect(plain.device.stats().txWriter).toBe(true);
+      expect(offloaded.offload).toBeDefined();
+      expect(offloaded.device.stats().txWriter).toBe(false);
+    } finally {
+      plain.close();
+      offloaded.close();
+    }
+    expect(() => TunLink.open({ netns: getNs().name, writerThread: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }) as Error);
+  });
+
   for (const offload of [false, true]) {
     it(`a stack over a TunLink with writerThread, offloads ${offload ? 'on' : 'off'}: 20 MB each way byte-exact`, async () => {
       const kernel = offload ? '10.219.0.1' : '10.220.0.1';
