@@ -110,11 +110,12 @@ export class NetStack {
       do {
         this.#again = false;
         const { endpoints, listeners } = this.stack.tcp.takeTouched();
-        for (const listener of listeners) {
+        for (let i = 0; i < listeners.length; i++) {
+          const listener = listeners.at(i);
           for (const server of this.#servers) if (server.listener === listener) server.acceptWaiting();
         }
-        for (const ep of endpoints) {
-          const owner = ep.owner;
+        for (let i = 0; i < endpoints.length; i++) {
+          const owner = endpoints.at(i).owner;
           if (owner instanceof Socket) owner.update();
         }
       } while (this.#again);

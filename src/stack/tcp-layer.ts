@@ -21,6 +21,7 @@ import type { Counters } from './counters.js';
 import { EphemeralPorts } from './ephemeral-ports.js';
 import { InitialSequenceNumbers } from './isn.js';
 import { fourTupleKey, listenKey } from './four-tuple.js';
+import { TouchList } from './touch-list.js';
 import { segmentPacket } from './ip-output.js';
 import { DEFAULT_SOMAXCONN, Listener } from './listener.js';
 import { resetFor } from './reset.js';
@@ -85,12 +86,12 @@ export class TcpLayer {
   /** The TIME-WAIT entries (`timeWait.table`: their 4-tuples, counts, expiries). */
   readonly timeWait: TimeWaitSockets;
   /** Endpoints something happened to, for the layer above (takeTouched). */
-  private touchedEndpoints = new Set<TcpEndpoint>();
-  private touchedListeners = new Set<Listener>();
+  private touchedEndpoints = new TouchList<TcpEndpoint>();
+  private touchedListeners = new TouchList<Listener>();
   /** What takeTouched handed out last time: the sets take turns (see takeTouched). */
-  private readonly taken: { endpoints: Set<TcpEndpoint>; listeners: Set<Listener> } = { endpoints: new Set(), listeners: new Set() };
+  private readonly taken: { endpoints: TouchList<TcpEndpoint>; listeners: TouchList<Listener> } = { endpoints: new TouchList(), listeners: new TouchList() };
   /** Endpoints whose output and deadline `flush` has to see to. */
-  private readonly dirty = new Set<TcpEndpoint>();
+  private readonly dirty = new TouchList<TcpEndpoint>();
   /** Every connection's next deadline, and the TIME-WAIT table's (the table itself as value). */
   private readonly wheel = new TimerWheel<TcpEndpoint | TimeWaitSockets>();
   private timeWaitTimer: DueHandle | undefined;
@@ -270,11 +271,11 @@ export class TcpLayer {
 
   /**
    * Endpoints and listeners something happened to since the last call, valid until the next
-   * call: two pairs of sets take turns (this runs after every received batch, and copying them
+   * call: two pairs of lists take turns (this runs after every received batch, and copying them
    * into arrays was 5% of a connection's garbage). What is touched while the caller walks them
    * goes into the other pair, for the next call.
    */
-  takeTouched(): { readonly endpoints: ReadonlySet<TcpEndpoint>; readonly listeners: ReadonlySet<Listener> } {
+  takeTouched(): { readonly endpoints: TouchList<TcpEndpoint>; readonly listeners: TouchList<Listener> } {
     const t = this.taken;
     const endpoints = this.touchedEndpoints;
     const listeners = this.touchedListeners;
@@ -683,11 +684,13 @@ export class TcpLayer {
 
   /** Send what the touched connections produced and file their new deadlines. */
   private flush(): void {
-    for (const ep of this.dirty) {
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const ep = dirty.at(i);
       this.flushEndpoint(ep);
       this.schedule(ep);
     }
-    this.dirty.clear();
+    dirty.clear();
   }
 
   private flushEndpoint(ep: TcpEndpoint): void {
