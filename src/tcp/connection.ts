@@ -234,8 +234,6 @@ export class Connection {
    *  retransmissions set too); cleared when new data is ACKed. */
   private retransStamp: number | undefined;
   private firstSynAt: number;
-  private readonly synSchedule: SynSchedule;
-  private readonly synAckSchedule: SynAckSchedule;
   /** Unanswered zero-window probes (Linux icsk_probes_out) and the probe timer's backoff
    *  (icsk_backoff), which lasts until the window opens. */
   private probesOut = 0;
@@ -317,20 +315,24 @@ export class Connection {
     this.sndBuf = new SendBuffer(this.config.sendBufferSize);
     this.rcvBuf = new ReceiveBuffer(initialRcvbuf(this.config));
     this.rtt = new RttEstimator({ rtoInitial: this.config.rtoInitial, rtoMin: this.config.rtoMin, rtoMax: this.config.rtoMax });
-    this.synSchedule = {
-      synRetries: this.config.tcpSynRetries,
-      linearTimeouts: this.config.tcpSynLinearTimeouts,
-      rtoInitial: this.config.rtoInitial,
-      rtoMax: this.config.rtoMax,
-      userTimeout: this.config.userTimeout,
-    };
-    this.synAckSchedule = { synackRetries: this.config.tcpSynackRetries, rtoInitial: this.config.rtoInitial, rtoMax: this.config.rtoMax };
     this.firstSynAt = o.now;
     this.lastAckRcvdAt = o.now;
     this.ato = this.config.delackMin;
     this.noDelay = this.config.noDelay;
     this.keepalive = this.config.keepalive;
     this.keepaliveTime = this.config.keepaliveTime;
+  }
+
+  // The SYN and SYN-ACK schedules come from the configuration alone and are needed only while
+  // (re)sending a SYN or SYN-ACK: made when asked rather than kept by every connection.
+  private get synSchedule(): SynSchedule {
+    const c = this.config;
+    return { synRetries: c.tcpSynRetries, linearTimeouts: c.tcpSynLinearTimeouts, rtoInitial: c.rtoInitial, rtoMax: c.rtoMax, userTimeout: c.userTimeout };
+  }
+
+  private get synAckSchedule(): SynAckSchedule {
+    const c = this.config;
+    return { synackRetries: c.tcpSynackRetries, rtoInitial: c.rtoInitial, rtoMax: c.rtoMax };
   }
 
   /** Active open (RFC 9293 §3.10.1): SYN-SENT, with the SYN in the outbox. */
