@@ -19,9 +19,10 @@
 // Each configuration (MTU 1500; MTU 1500 with offloads; a large MTU) gets fresh namespaces for
 // the three systems; each measure runs `runs` times per system, the systems in a rotating order
 // so that a drift of the machine's load hits all three. Medians are reported, with every run.
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildC, type BenchNamespace, type Child, createNamespace } from './env.js';
 import { median } from './tun-read.js';
 
@@ -45,6 +46,8 @@ export interface E2eOptions {
   systems: readonly SystemName[];
   /** Write a V8 CPU profile of the tcplab process into this directory. */
   profileDir?: string;
+  /** Write a sampling heap profile (collected objects included) of it into this directory. */
+  heapProfileDir?: string;
   /** TunLink's writerThread for tcplab: 'auto' (its default), 'off', or a thread spinning this
    *  many µs when idle. */
   writer?: string;
@@ -180,11 +183,18 @@ async function relayRig(tools: Tools, spec: ConfigSpec, index: number): Promise<
   }
 }
 
-async function tcplabRig(tools: Tools, spec: ConfigSpec, index: number, profileDir: string | undefined, writer: string | undefined): Promise<Rig> {
+async function tcplabRig(tools: Tools, spec: ConfigSpec, index: number, opts: E2eOptions): Promise<Rig> {
+  const { profileDir, heapProfileDir, writer } = opts;
   const ns = clientNamespace();
   const { client, server, extra } = addresses('tcplab', index);
   try {
-    const node = [process.execPath, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=tcplab-${spec.name}.cpuprofile`] : [])];
+    if (heapProfileDir !== undefined) mkdirSync(heapProfileDir, { recursive: true });
+    const heapOut = heapProfileDir === undefined ? undefined : join(heapProfileDir, `tcplab-${spec.name}.heapprofile`);
+    const node = [
+      process.execPath,
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=tcplab-${spec.name}.cpuprofile`] : []),
+      ...(heapOut ? ['--import', `${pathToFileURL(tools.heapSampler).href}?out=${encodeURIComponent(heapOut)}`] : []),
+    ];
     const argv = [...node, tools.tcplabServer, '--netns', ns.name, '--kernel', `${client}/24`, '--ours', server, '--extra', extra.join(','), '--mtu', String(spec.mtu), '--port', String(PORT)];
     if (spec.offload) argv.push('--offload');
     if (writer !== undefined) argv.push('--writer', writer);
@@ -219,6 +229,7 @@ interface Tools {
   tcpLoad: string;
   tunRelay: string;
   tcplabServer: string;
+  heapSampler: string;
 }
 
 function tools(): Tools {
@@ -227,6 +238,7 @@ function tools(): Tools {
     tcpLoad: buildC('tcp_load'),
     tunRelay: buildC('tun_relay'),
     tcplabServer: join(here, '..', `tcplab-server${here.endsWith('.ts') ? '.ts' : '.js'}`),
+    heapSampler: join(here, '..', `heap-sampler${here.endsWith('.ts') ? '.ts' : '.js'}`),
   };
 }
 
@@ -278,7 +290,7 @@ export async function runE2e(opts: E2eOptions): Promise<MeasureResult[]> {
             ? await kernelRig(t, spec, index + 1)
             : system === 'relay'
               ? await relayRig(t, spec, index + 1)
-              : await tcplabRig(t, spec, index + 1, opts.profileDir, opts.writer);
+              : await tcplabRig(t, spec, index + 1, opts);
         rigs.push(rig);
       }
       for (const measure of spec.measures) {

@@ -4,7 +4,7 @@
 //
 //   node dist/bench/main.js [--runs N] [--seconds S] [--warmup S] [--only NAME[,NAME]]
 //        [--configs mtu1500,offload,jumbo] [--systems kernel,relay,tcplab] [--large-mtu N]
-//        [--profile DIR] [--writer-thread auto|off|SPIN_US]
+//        [--profile DIR] [--heap-profile DIR] [--writer-thread auto|off|SPIN_US]
 //
 // NAME: e2e (default), memory (default), tun-read, tun-drain (the addon's read path alone, next
 // to a C reader). Needs root (namespaces, TUN devices). Everything runs inside private
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'large-mtu': { type: 'string', default: '9000' },
     connections: { type: 'string', default: '10000' },
     profile: { type: 'string' },
+    'heap-profile': { type: 'string' },
     'writer-thread': { type: 'string', default: 'auto' },
     batch: { type: 'string', default: '256' },
     'no-pin': { type: 'boolean', default: false },
@@ -54,6 +55,8 @@ if (values.help) {
   --large-mtu N       the MTU of the jumbo configuration (9000)
   --connections N     idle connections for the memory figures (10000)
   --profile DIR       write a V8 CPU profile of each tcplab server process into DIR
+  --heap-profile DIR  write a sampling heap profile of it (collected objects included) into DIR;
+                      node dist/bench/profile-summary.js FILE summarizes either kind
   --writer-thread M   tcplab's TunLink writerThread: auto (default: a writer thread without
                       offloads, direct writes with), off, or a thread with an idle spin of M µs
 Writes bench/results/<time>.json, latest.json, latest.svg (chart) and latest.md (table).
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
   const out: { e2e?: MeasureResult[]; memory?: MemoryResult; tunRead?: TunReadResult[] } = {};
 
   if (only.includes('e2e') && configs.length > 0) {
-    out.e2e = await runE2e({ runs, seconds, warmup, configs, systems, log, ...(values.profile ? { profileDir: values.profile } : {}), writer });
+    out.e2e = await runE2e({ runs, seconds, warmup, configs, systems, log, ...(values.profile ? { profileDir: values.profile } : {}), ...(values['heap-profile'] ? { heapProfileDir: values['heap-profile'] } : {}), writer });
   }
   if (only.includes('memory')) out.memory = await benchMemory({ connections, log });
   const tunNames = only.filter((n): n is 'tun-read' | 'tun-drain' => n === 'tun-read' || n === 'tun-drain');
