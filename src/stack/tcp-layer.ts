@@ -88,7 +88,7 @@ export class TcpLayer {
   /** Endpoints something happened to, for the layer above (takeTouched). */
   private touchedEndpoints = new TouchList<TcpEndpoint>();
   private touchedListeners = new TouchList<Listener>();
-  /** What takeTouched handed out last time: the sets take turns (see takeTouched). */
+  /** What takeTouched handed out last time: the lists take turns (see takeTouched). */
   private readonly taken: { endpoints: TouchList<TcpEndpoint>; listeners: TouchList<Listener> } = { endpoints: new TouchList(), listeners: new TouchList() };
   /** Endpoints whose output and deadline `flush` has to see to. */
   private readonly dirty = new TouchList<TcpEndpoint>();

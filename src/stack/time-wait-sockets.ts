@@ -102,7 +102,8 @@ export class TimeWaitSockets {
     // Linux counts a timewait socket once, when first scheduled (__inet_twsk_schedule with
     // !rearm). An orphaned FIN-WAIT-2 was one already (its engine counted it then); its FIN
     // only reschedules it (inet_twsk_reschedule), which counts nothing.
-    const counted = connection.counters.timeWaits + connection.counters.timeWaitsKilled > 0;
+    const counters = connection.counters;
+    const counted = counters.timeWaits + counters.timeWaitsKilled > 0;
     if (!counted) this.counters.inc(duration <= TW_KILL_THRESHOLD_MS ? 'TcpExtTWKilled' : 'TcpExtTW');
     this.bindings.addTimeWait(local.address, local.port, reuseAddress);
     return { table: this.table, slot, generation: this.table.generation(slot) };

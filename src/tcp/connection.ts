@@ -535,7 +535,6 @@ export class Connection {
     return Math.max(1, Math.min(this.ourMss, this.peerMss) - (this.timestampsEnabled ? TS_OPTION_SPACE : 0));
   }
 
-  /** Segments to send, oldest first; the outbox is emptied. */
   /** This connection's counters, as of now (a copy: reading them is rare, counting is not). */
   get counters(): TcpCounters {
     const c = this.rareCounters === undefined ? newCounters() : { ...this.rareCounters };
@@ -564,6 +563,7 @@ export class Connection {
     return (this.rareCounters ??= newCounters());
   }
 
+  /** Segments to send, oldest first; the outbox is emptied. */
   takeOutput(): OutgoingSegment[] {
     const o = this.out;
     this.out = [];

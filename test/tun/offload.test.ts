@@ -17,7 +17,7 @@ import { IPPROTO_TCP } from '../../src/wire/ip-protocol.js';
 import { parsePacket } from '../../src/wire/packet.js';
 import { TCP_ACK, TCP_SYN, verifyTcpChecksum } from '../../src/wire/tcp.js';
 import { describeTun } from './harness.js';
-import { readToEnd, until, writePattern, type Driving } from './transfer.js';
+import { acceptKernelClient, patternFromKernel, until, writePattern, type Driving } from './transfer.js';
 
 const KERNEL = '10.94.0.1';
 const TCPLAB = '10.94.0.2';
@@ -105,21 +105,14 @@ describeTun('TUN offloads: virtio-net headers, partial checksums, super-segments
   });
 
   it('kernel → tcplab: its SYN comes with a partial checksum and is accepted; 100 MB byte-exact in super-packets', async () => {
-    const listener = net.stack.listen({ port: 6001 });
-    const client = await peer.connect(TCPLAB, 6001);
-    await until('the accept queue', () => listener.acceptQueue.length > 0, 20_000);
+    const { listener, client, server } = await acceptKernelClient(net.stack, peer, TCPLAB, { port: 6001 }, 20_000);
     // The SYN's checksum field held only the pseudo-header sum (NEEDS_CSUM): verifying it as a
     // finished checksum fails, and the stack took it all the same.
     expect(seen.syns.length).toBeGreaterThan(0);
     expect(seen.syns[0]).toEqual({ trusted: true, checksumComplete: false });
-    const server = net.stack.tcp.accept(listener)!;
     const bytes = 100_000_000;
-    const sending = peer.sendPattern(client, bytes, { timeoutMs: 60_000 }).then(async (hash) => {
-      await peer.shutdown(client, 'wr');
-      return hash;
-    });
-    const got = await readToEnd(server, driving);
-    expect(got).toEqual({ bytes, sha256: await sending });
+    const { got, sent } = await patternFromKernel(peer, client, server, bytes, driving, 60_000);
+    expect(got).toEqual({ bytes, sha256: sent });
     expect(seen.largestIn).toBeGreaterThan(1500);
     await peer.close(client);
     server.connection.close(net.now());
@@ -147,18 +140,12 @@ describeTun('TUN offloads: virtio-net headers, partial checksums, super-segments
   });
 
   it('IPv6: 20 MB each way on one connection, byte-exact', async () => {
-    const listener = net.stack.listen({ port: 6003, address: TCPLAB6 });
     const before = seen.syns.length;
-    const client = await peer.connect(TCPLAB6, 6003);
-    await until('the accept queue', () => listener.acceptQueue.length > 0, 20_000);
+    const { listener, client, server } = await acceptKernelClient(net.stack, peer, TCPLAB6, { port: 6003, address: TCPLAB6 }, 20_000);
     expect(seen.syns.slice(before)[0]).toEqual({ trusted: true, checksumComplete: false });
-    const server = net.stack.tcp.accept(listener)!;
     const bytes = 20_000_000;
-    const sending = peer.sendPattern(client, bytes).then(async (hash) => {
-      await peer.shutdown(client, 'wr');
-      return hash;
-    });
-    expect(await readToEnd(server, driving)).toEqual({ bytes, sha256: await sending });
+    const { got, sent } = await patternFromKernel(peer, client, server, bytes, driving);
+    expect(got).toEqual({ bytes, sha256: sent });
     const receiving = peer.recvAll(client, { bytes, timeoutSeconds: 60 });
     await writePattern(server, bytes, driving);
     server.connection.close(net.now());

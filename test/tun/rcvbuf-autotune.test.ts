@@ -12,7 +12,7 @@ import { Stack } from '../../src/stack/stack.js';
 import type { RcvbufEvent } from '../../src/tcp/events.js';
 import { IPPROTO_TCP, parsePacket } from '../../src/wire/index.js';
 import { describeTun } from './harness.js';
-import { readToEnd, until } from './transfer.js';
+import { acceptKernelClient, patternFromKernel } from './transfer.js';
 
 const KERNEL = '10.94.0.1';
 const TCPLAB = '10.94.0.2';
@@ -53,20 +53,13 @@ describeTun('receive-buffer auto-tuning with the kernel as the sender', (getNs) 
   });
 
   it('8 MB byte-exact; the buffer grows from 128 KiB and the advertised window past it', async () => {
-    const listener = stack.listen({ port: PORT });
-    const client = await peer.connect(TCPLAB, PORT);
-    await until('the accept queue', () => listener.acceptQueue.length > 0);
-    const server = stack.tcp.accept(listener)!;
+    const { listener, client, server } = await acceptKernelClient(stack, peer, TCPLAB, { port: PORT });
     const c = server.connection;
     expect(c.rcvbuf).toBe(131072);
     const scale = c.negotiated.wscale![1];
     expect(scale).toBe(7);
 
     const bytes = 8_000_000;
-    const sending = peer.sendPattern(client, bytes).then(async (hash) => {
-      await peer.shutdown(client, 'wr');
-      return hash;
-    });
     const driving = {
       now: () => clock.now(),
       after: () => {
@@ -74,8 +67,8 @@ describeTun('receive-buffer auto-tuning with the kernel as the sender', (getNs) 
         driver.flush();
       },
     };
-    const got = await readToEnd(server, driving);
-    expect(got).toEqual({ bytes, sha256: await sending });
+    const { got, sent } = await patternFromKernel(peer, client, server, bytes, driving);
+    expect(got).toEqual({ bytes, sha256: sent });
 
     // It grew, each time larger, within tcp_rmem[2]; the window clamp followed.
     expect(grown.length).toBeGreaterThan(0);

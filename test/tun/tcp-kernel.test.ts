@@ -10,7 +10,7 @@ import { StackDriver } from '../../src/net/driver.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
 import { describeTun } from './harness.js';
-import { readToEnd as readAll, until, writePattern as writeAll, type Driving } from './transfer.js';
+import { acceptKernelClient, patternFromKernel, readToEnd as readAll, until, writePattern as writeAll, type Driving } from './transfer.js';
 
 const KERNEL = '10.93.0.1';
 const TCPLAB = '10.93.0.2';
@@ -46,19 +46,11 @@ describeTun('TCP with the kernel as the peer', (getNs) => {
   const writePattern = (ep: TcpEndpoint, total: number) => writeAll(ep, total, driving);
 
   it('kernel client → tcplab server: 100 MB byte-exact, then the client half-closes', async () => {
-    const listener = stack.listen({ port: 5001 });
-    const client = await peer.connect(TCPLAB, 5001);
-    await until('the accept queue', () => listener.acceptQueue.length > 0);
-    const server = stack.tcp.accept(listener)!;
+    const { listener, client, server } = await acceptKernelClient(stack, peer, TCPLAB, { port: 5001 });
     expect(server.connection.stateName).toBe('ESTABLISHED');
     const bytes = 100_000_000;
-    const sending = peer.sendPattern(client, bytes).then(async (hash) => {
-      await peer.shutdown(client, 'wr');
-      return hash;
-    });
-    const got = await readToEnd(server);
-    const sentHash = await sending;
-    expect(got).toEqual({ bytes, sha256: sentHash });
+    const { got, sent } = await patternFromKernel(peer, client, server, bytes, driving);
+    expect(got).toEqual({ bytes, sha256: sent });
     expect(server.connection.stateName).toBe('CLOSE-WAIT');
     // We answer the half-close with data of our own, then close: the kernel reads it all.
     await writePattern(server, 1_000_000);
@@ -94,10 +86,7 @@ describeTun('TCP with the kernel as the peer', (getNs) => {
   });
 
   it('abortive close: tcplab sends RST and the kernel reads ECONNRESET', async () => {
-    const listener = stack.listen({ port: 5003 });
-    const client = await peer.connect(TCPLAB, 5003);
-    await until('the accept queue', () => listener.acceptQueue.length > 0);
-    const server = stack.tcp.accept(listener)!;
+    const { listener, client, server } = await acceptKernelClient(stack, peer, TCPLAB, { port: 5003 });
     server.connection.abort(clock.now());
     stack.tcp.afterUserCall(server);
     driver.flush();

@@ -1,7 +1,12 @@
 // Helpers of the TUN tests that move bulk data through a stack's endpoint by hand: wait for a
-// condition, read to the end hashing, write the shared pattern as fast as the send buffer takes it.
+// condition, accept a kernel client, read to the end hashing, write the shared pattern as fast as
+// the send buffer takes it, have the kernel send it.
 import { createHash } from 'node:crypto';
+import type { KernelPeer } from '../../src/lab/kernel-peer.js';
 import { patternBytes } from '../../src/lab/pattern.js';
+import type { PeerSocket } from '../../src/lab/peer-api.js';
+import type { Listener } from '../../src/stack/listener.js';
+import type { Stack } from '../../src/stack/stack.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
 
 export const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
@@ -49,4 +54,39 @@ export async function writePattern(ep: TcpEndpoint, total: number, d: Driving): 
     d.after(ep);
     if (n < chunk.length) await tick();
   }
+}
+
+/** A new listener on `stack`, a kernel client connected to it (`host`: tcplab's address), and
+ *  tcplab's end of that connection, accepted. */
+export async function acceptKernelClient(
+  stack: Stack,
+  peer: KernelPeer,
+  host: string,
+  listen: { port: number; address?: string },
+  timeoutMs = 10_000,
+): Promise<{ listener: Listener; client: PeerSocket; server: TcpEndpoint }> {
+  const listener = stack.listen(listen);
+  const client = await peer.connect(host, listen.port);
+  await until('the accept queue', () => listener.acceptQueue.length > 0, timeoutMs);
+  const server = stack.tcp.accept(listener);
+  if (server === undefined) throw new Error('the accept queue emptied before accept');
+  return { listener, client, server };
+}
+
+/** The kernel client sends `bytes` of the pattern and shuts down writing while tcplab reads to
+ *  the end: what tcplab read, and the hash of what the kernel sent. */
+export async function patternFromKernel(
+  peer: KernelPeer,
+  client: PeerSocket,
+  server: TcpEndpoint,
+  bytes: number,
+  d: Driving,
+  timeoutMs?: number,
+): Promise<{ got: { bytes: number; sha256: string }; sent: string }> {
+  const sending = peer.sendPattern(client, bytes, timeoutMs === undefined ? {} : { timeoutMs }).then(async (hash) => {
+    await peer.shutdown(client, 'wr');
+    return hash;
+  });
+  const got = await readToEnd(server, d);
+  return { got, sent: await sending };
 }

@@ -12,7 +12,7 @@ import { createStack, type NetStack } from '../../src/net/net-stack.js';
 import { IPPROTO_UDP } from '../../src/wire/ip-protocol.js';
 import { buildIpv4Packet, parseIpv4 } from '../../src/wire/ipv4.js';
 import { describeTun } from './harness.js';
-import { readToEnd, until, writePattern, type Driving } from './transfer.js';
+import { acceptKernelClient, patternFromKernel, until, writePattern, type Driving } from './transfer.js';
 
 const OURS = '10.215.0.1';
 const PEER = '10.215.0.2';
@@ -125,15 +125,9 @@ describeTun('TunDevice writer thread', (getNs) => {
       const driving: Driving = { now: () => stack.now(), after: (ep) => stack.afterUserCall(ep) };
       const bytes = 20_000_000;
 
-      const listener = stack.stack.listen({ port: 6101 });
-      const client = await peer.connect(ours, 6101);
-      await until('the accept queue', () => listener.acceptQueue.length > 0);
-      const server = stack.stack.tcp.accept(listener)!;
-      const sending = peer.sendPattern(client, bytes, { timeoutMs: 60_000 }).then(async (hash) => {
-        await peer.shutdown(client, 'wr');
-        return hash;
-      });
-      expect(await readToEnd(server, driving)).toEqual({ bytes, sha256: await sending });
+      const { client, server } = await acceptKernelClient(stack.stack, peer, ours, { port: 6101 });
+      const { got, sent } = await patternFromKernel(peer, client, server, bytes, driving, 60_000);
+      expect(got).toEqual({ bytes, sha256: sent });
 
       const receiving = peer.recvAll(client, { bytes, timeoutSeconds: 60 });
       await writePattern(server, bytes, driving);

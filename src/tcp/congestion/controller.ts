@@ -228,8 +228,7 @@ export interface CongestionControl {
   /** A D-SACK arrived; true when it proved every retransmission of the last reduction
    *  spurious and the reduction was undone (Linux tcp_try_undo_dsack). */
   onDsack(e: DsackEvent): boolean;
-  /** Reductions undone: by D-SACKs (Linux TCPDSACKUndo) and by timestamps (TCPFullUndo). */
-  readonly dsackUndoCount: number;
+  /** Reductions undone by timestamps (Linux TCPFullUndo) so far. */
   readonly timestampUndoCount: number;
   onDataSent(e: SentEvent): void;
   onRetransmissionTimeout(e: TimeoutEvent): void;

@@ -142,8 +142,8 @@ export class CongestionController implements CongestionControl {
   private undoRetrans: number | undefined;
   private undoCwnd = 0;
   private undoSsthresh = 0;
-  // Reductions undone (two numbers, not an object: every connection has a controller).
-  private dsackUndos = 0;
+  // Reductions undone by timestamps (a number, not an object: every connection has a controller;
+  // the D-SACK undos are onDsack's answer).
   private timestampUndos = 0;
 
   // cwnd validation (Linux tcp_cwnd_validate): was cwnd the limit during the last window?
@@ -177,10 +177,6 @@ export class CongestionController implements CongestionControl {
 
   get ssthresh(): number {
     return this.w.ssthresh;
-  }
-
-  get dsackUndoCount(): number {
-    return this.dsackUndos;
   }
 
   get timestampUndoCount(): number {
@@ -356,7 +352,6 @@ export class CongestionController implements CongestionControl {
     // Linux tcp_try_undo_dsack: every retransmission was spurious.
     const before = this.mark();
     this.undo();
-    this.dsackUndos++;
     this.emit(e.now, 'undo', before);
     return true;
   }
