@@ -9,6 +9,7 @@ import { systemError } from './errors.js';
 import { invalidArgType, invalidArgValue, nodeError, validatePort } from './validate.js';
 import type { NetStack } from './net-stack.js';
 import { Socket } from './socket.js';
+import { ChurnSet } from '../stack/churn-map.js';
 
 export interface ServerOptions {
   /** Sockets of accepted connections keep their writable side open after the peer's FIN. */
@@ -34,7 +35,7 @@ export class Server extends EventEmitter {
   #net: NetStack;
   #listener: Listener | undefined;
   #accepting: boolean;
-  #connections = new Set<Socket>();
+  #connections = new ChurnSet<Socket>();
   #closing = false;
   readonly allowHalfOpen: boolean;
 

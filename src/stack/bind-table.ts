@@ -24,6 +24,7 @@
 // IPv6 address (::ffff:a.b.c.d) is treated as the IPv4 address it maps.
 import { formatIpAddress, ipEquals, ipv4FromMappedAddress, type IpAddress, type Ipv6Address } from '../wire/address.js';
 import type { EphemeralPorts } from './ephemeral-ports.js';
+import { ChurnMap, ChurnSet } from './churn-map.js';
 
 export interface BindRequest {
   /** The local address; undefined for the wildcard (INADDR_ANY / in6addr_any) of `family`. */
@@ -92,7 +93,7 @@ const NO_BINDINGS: ReadonlySet<Binding> = new Set();
 /** inet_bind_bucket: everything holding one port. */
 class PortBucket {
   /** Made with the first binding: a port held by TIME-WAIT entries alone needs no set. */
-  private own: Set<Binding> | undefined;
+  private own: ChurnSet<Binding> | undefined;
   /** One group per local address (a host has few, usually one): made with the first. */
   timeWait: TimeWaitGroup[] | undefined;
   timeWaitCount = 0;
@@ -108,7 +109,7 @@ class PortBucket {
   }
 
   add(binding: Binding): void {
-    (this.own ??= new Set()).add(binding);
+    (this.own ??= new ChurnSet()).add(binding);
   }
 
   delete(binding: Binding): boolean {
@@ -146,7 +147,7 @@ function conflicts(reuse: boolean, otherReuse: boolean, otherState: BindingState
 }
 
 export class BindTable {
-  private readonly buckets = new Map<number, PortBucket>();
+  private readonly buckets = new ChurnMap<number, PortBucket>();
 
   /** `ports` serves bind() to port 0; without it, port 0 is refused. */
   constructor(private readonly ports?: EphemeralPorts) {}

@@ -4,6 +4,7 @@
 // cookies never sit in the SYN queue: they go straight to the accept queue.
 import type { IpAddress } from '../wire/address.js';
 import type { TcpEndpoint } from './tcp-endpoint.js';
+import { ChurnSet } from './churn-map.js';
 
 /** net.core.somaxconn (Linux 5.4+): the cap on any listen() backlog. */
 export const DEFAULT_SOMAXCONN = 4096;
@@ -17,7 +18,7 @@ export class Listener {
   readonly backlog: number;
   /** SO_REUSEADDR, which its accepted connections inherit (and keep into TIME-WAIT). */
   readonly reuseAddress: boolean;
-  readonly synQueue = new Set<TcpEndpoint>();
+  readonly synQueue = new ChurnSet<TcpEndpoint>();
   readonly acceptQueue: TcpEndpoint[] = [];
   closed = false;
   /** When the listener last answered a SYN with a cookie (Linux tcp_synq_overflow). */

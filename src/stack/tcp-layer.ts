@@ -31,6 +31,7 @@ import { MAX_SYN_COOKIE_AGE, SYN_COOKIE_PERIOD_MS, SynCookies, type CookieTuple 
 import { TcpEndpoint } from './tcp-endpoint.js';
 import { TimeWaitSockets } from './time-wait-sockets.js';
 import { TimerWheel, type TimerHandle } from './timer-wheel.js';
+import { ChurnMap } from './churn-map.js';
 
 /** Errors of the socket calls, with Node's codes and a message that says what to do. */
 export class StackError extends Error {
@@ -81,7 +82,7 @@ const SYN_COOKIE_VALID_MS = MAX_SYN_COOKIE_AGE * SYN_COOKIE_PERIOD_MS;
 
 export class TcpLayer {
   /** Connections by 4-tuple, up to TIME-WAIT (then they are in `timeWait`). */
-  readonly connections = new Map<string, TcpEndpoint>();
+  readonly connections = new ChurnMap<string, TcpEndpoint>();
   readonly listeners = new Map<string, Listener>();
   /** The TIME-WAIT entries (`timeWait.table`: their 4-tuples, counts, expiries). */
   readonly timeWait: TimeWaitSockets;
@@ -101,7 +102,7 @@ export class TcpLayer {
   private readonly cookies: SynCookies;
   private readonly ports: EphemeralPorts;
   readonly bindings: BindTable;
-  private readonly endpointBindings = new Map<TcpEndpoint, { binding: Binding; reuseAddress: boolean }>();
+  private readonly endpointBindings = new ChurnMap<TcpEndpoint, { binding: Binding; reuseAddress: boolean }>();
   private readonly listenerBindings = new Map<Listener, Binding>();
   /** net.ipv4.tcp_tw_reuse, changeable while running as the sysctl is. */
   tcpTwReuse: 0 | 1 | 2;
