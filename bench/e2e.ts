@@ -14,11 +14,13 @@
 //   bulk-in    kernel → server: bytes the server acknowledged per second (SIOCOUTQ)
 //   bulk-out   server → kernel: bytes read per second
 //   crr        connections per second: connect, 64 bytes each way, close (kernel closes first)
-//   rr         one connection, 64 bytes each way, ping-pong: p50 and p99 round trip in µs
+//   rr         one connection, 64 bytes each way, ping-pong: p50 and p99 round trip in µs, with
+//              the system's processes and the client on one CPU (--rr-cpu; see pinnedTo)
 //
 // Each configuration (MTU 1500; MTU 1500 with offloads; a large MTU) gets fresh namespaces for
 // the three systems; each measure runs `runs` times per system, the systems in a rotating order
 // so that a drift of the machine's load hits all three. Medians are reported, with every run.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +53,9 @@ export interface E2eOptions {
   /** TunLink's writerThread for tcplab: 'auto' (its default), 'off', or a thread spinning this
    *  many µs when idle. */
   writer?: string;
+  /** Run request/response with every process of the system and its client on this CPU (see
+   *  pinnedTo); undefined: wherever the scheduler puts them. */
+  rrCpu?: number;
   log: (line: string) => void;
 }
 
@@ -89,6 +94,8 @@ interface Rig {
   readonly client: BenchNamespace;
   readonly server: string;
   readonly sources: string;
+  /** The system's own processes (servers, relay): pinned with the client for request/response. */
+  readonly pids: readonly number[];
   /** tcplab only: ask the server process for its counters. */
   stats?: () => Promise<unknown>;
   close(): Promise<void>;
@@ -133,6 +140,7 @@ async function kernelRig(tools: Tools, spec: ConfigSpec, index: number): Promise
       system: 'kernel',
       client: a,
       server,
+      pids: pidsOf(srv),
       sources: [client, ...extra].join(','),
       close: async () => {
         await stopChild(srv);
@@ -167,6 +175,7 @@ async function relayRig(tools: Tools, spec: ConfigSpec, index: number): Promise<
       system: 'relay',
       client: a,
       server,
+      pids: pidsOf(r, srv),
       sources: [client, ...extra].join(','),
       close: async () => {
         await stopChild(srv);
@@ -205,6 +214,7 @@ async function tcplabRig(tools: Tools, spec: ConfigSpec, index: number, opts: E2
       system: 'tcplab',
       client: ns,
       server,
+      pids: pidsOf(srv),
       sources: [client, ...extra].join(','),
       stats: async () => {
         const before = srv.lines.length;
@@ -242,6 +252,35 @@ function tools(): Tools {
   };
 }
 
+function pidsOf(...children: Child[]): number[] {
+  return children.map((c) => c.process.pid).filter((pid): pid is number => pid !== undefined);
+}
+
+/**
+ * Runs `body` with every thread of `pids` on CPU `cpu` (taskset), and puts them back on every
+ * CPU afterwards. Request/response is a ping-pong: on two idle vCPUs of a virtual machine, each
+ * hand-over wakes a halted vCPU, and this machine's wake-ups (tens of µs) then make the figure
+ * whatever the scheduler's placement was that run (the relay's p50 was 21 µs in one run and
+ * 95 µs in another; tcplab's, writer thread off, 11 µs on one CPU and 77 µs across two). On one
+ * CPU the figure is the path's own, for every system alike.
+ */
+async function pinnedTo<T>(cpu: number | undefined, pids: readonly number[], body: (prefix: string[]) => Promise<T>): Promise<T> {
+  if (cpu === undefined) return body([]);
+  const all = `0-${cpus().length - 1}`;
+  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+  try {
+    return await body(['taskset', '-c', String(cpu)]);
+  } finally {
+    for (const pid of pids) {
+      try {
+        execFileSync('taskset', ['-a', '-p', '-c', all, String(pid)], { stdio: 'ignore' });
+      } catch {
+        // the process is gone: nothing to put back
+      }
+    }
+  }
+}
+
 async function measureOnce(rig: Rig, t: Tools, measure: MeasureName, opts: E2eOptions): Promise<RunFigure> {
   const w = String(measure === 'crr' || measure === 'rr' ? Math.min(opts.warmup, 0.5) : opts.warmup);
   const s = String(opts.seconds);
@@ -251,8 +290,11 @@ async function measureOnce(rig: Rig, t: Tools, measure: MeasureName, opts: E2eOp
     rr: [t.tcpLoad, 'rr', rig.server, String(PORT + 2), w, s, String(RR_SIZE)],
     crr: [t.tcpLoad, 'crr', rig.server, String(PORT + 2), w, s, String(CRR_CONCURRENCY), String(RR_SIZE), rig.sources],
   };
-  const child = rig.client.spawn(argv[measure], (opts.warmup + opts.seconds + 15) * 1000);
-  const code = await child.exited;
+  const cpu = measure === 'rr' ? opts.rrCpu : undefined;
+  const { child, code } = await pinnedTo(cpu, rig.pids, async (prefix) => {
+    const c = rig.client.spawn([...prefix, ...argv[measure]], (opts.warmup + opts.seconds + 15) * 1000);
+    return { child: c, code: await c.exited };
+  });
   const line = child.lines.find((l) => l.startsWith('{'));
   if (code !== 0 || line === undefined) throw new Error(`${rig.system} ${measure}: tcp_load exited ${code}: ${child.stderr().trim()}`);
   const r = JSON.parse(line) as Record<string, number>;

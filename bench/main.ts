@@ -37,6 +37,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     'heap-profile': { type: 'string' },
     'writer-thread': { type: 'string', default: 'auto' },
+    'rr-cpu': { type: 'string', default: '0' },
     batch: { type: 'string', default: '256' },
     'no-pin': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -59,6 +60,8 @@ if (values.help) {
                       node dist/bench/profile-summary.js FILE summarizes either kind
   --writer-thread M   tcplab's TunLink writerThread: auto (default: a writer thread without
                       offloads, direct writes with), off, or a thread with an idle spin of M µs
+  --rr-cpu N|off      request/response with each system's processes and its client on CPU N
+                      (0): a ping-pong across idle vCPUs measures the VM's wake-ups instead
 Writes bench/results/<time>.json, latest.json, latest.svg (chart) and latest.md (table).
 `);
   process.exit(0);
@@ -92,6 +95,9 @@ const measures = list('measures', values.measures, MEASURES);
 const writer = values['writer-thread'];
 if (writer !== 'auto' && writer !== 'off' && !/^\d+$/.test(writer)) fail(`--writer-thread must be auto, off or a number of µs (idle spin, 0-1000), got ${writer}`);
 if (/^\d+$/.test(writer) && Number(writer) > 1000) fail(`--writer-thread: an idle spin of at most 1000 µs, got ${writer}`);
+const rrCpuText = values['rr-cpu'];
+if (rrCpuText !== 'off' && !(/^\d+$/.test(rrCpuText) && Number(rrCpuText) < cpus().length)) fail(`--rr-cpu must be off or a CPU number below ${cpus().length}, got ${rrCpuText}`);
+const rrCpu = rrCpuText === 'off' ? undefined : Number(rrCpuText);
 const ALL_CONFIGS: Record<string, ConfigSpec> = {
   mtu1500: { name: 'mtu1500', mtu: 1500, offload: false, measures: ['bulk-in', 'bulk-out', 'crr', 'rr'] },
   offload: { name: 'offload', mtu: 1500, offload: true, measures: ['bulk-in', 'bulk-out'] },
@@ -130,7 +136,7 @@ async function main(): Promise<void> {
   const out: { e2e?: MeasureResult[]; memory?: MemoryResult; tunRead?: TunReadResult[] } = {};
 
   if (only.includes('e2e') && configs.length > 0) {
-    out.e2e = await runE2e({ runs, seconds, warmup, configs, systems, log, ...(values.profile ? { profileDir: values.profile } : {}), ...(values['heap-profile'] ? { heapProfileDir: values['heap-profile'] } : {}), writer });
+    out.e2e = await runE2e({ runs, seconds, warmup, configs, systems, log, ...(values.profile ? { profileDir: values.profile } : {}), ...(values['heap-profile'] ? { heapProfileDir: values['heap-profile'] } : {}), writer, ...(rrCpu === undefined ? {} : { rrCpu }) });
   }
   if (only.includes('memory')) out.memory = await benchMemory({ connections, log });
   const tunNames = only.filter((n): n is 'tun-read' | 'tun-drain' => n === 'tun-read' || n === 'tun-drain');
@@ -142,7 +148,7 @@ async function main(): Promise<void> {
 
   const loadAfter = load();
   const elapsed = (Date.now() - started) / 1000;
-  const subtitle = `${cpuSummary()}, Linux ${host.kernel}, Node ${host.node}; ${runs} runs × ${seconds} s${writer === 'auto' ? '' : `; tcplab writer thread: ${writer}`}; load ${loadBefore} → ${loadAfter}`;
+  const subtitle = `${cpuSummary()}, Linux ${host.kernel}, Node ${host.node}; ${runs} runs × ${seconds} s${writer === 'auto' ? '' : `; tcplab writer thread: ${writer}`}${rrCpu === undefined ? '; request/response unpinned' : `; request/response on CPU ${rrCpu}`}; load ${loadBefore} → ${loadAfter}`;
   if (out.e2e) {
     console.log(`\n${textTable(out.e2e)}`);
     console.log('\n(medians; rr shows p50/p99; ratios are tcplab over the relay, or relay p50 over tcplab p50 for rr)');
@@ -162,7 +168,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(packageRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify({ date: new Date().toISOString(), host, load: { before: loadBefore, after: loadAfter }, params: { runs, seconds, warmup, writer }, elapsedSeconds: elapsed, ...out }, null, 2)}\n`;
+  const json = `${JSON.stringify({ date: new Date().toISOString(), host, load: { before: loadBefore, after: loadAfter }, params: { runs, seconds, warmup, writer, rrCpu: rrCpu ?? null }, elapsedSeconds: elapsed, ...out }, null, 2)}\n`;
   writeFileSync(join(dir, `${stamp}.json`), json);
   // latest.* describe the last run that measured the end-to-end benchmarks.
   if (out.e2e) {
