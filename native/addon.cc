@@ -391,7 +391,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   bool WriteOne(const uint8_t* data, size_t length, const uint8_t* header = nullptr) {
     if (writer_) {
       if (length <= kMaxPacket) {
-        writer_->Enqueue(data, length, header);
+        if (!writer_->WriteInline(data, length, header)) writer_->Enqueue(data, length, header);
       } else {  // what write() would refuse, refused here: the ring holds packets the kernel takes
         stats_.txErrors++;
         lastTxError_ = EMSGSIZE;

@@ -1,6 +1,8 @@
 // See native/tx_writer.h.
 #include "tx_writer.h"
 
+#include <sched.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -64,6 +66,37 @@ void TxWriter::Enqueue(const uint8_t* data, size_t length, const uint8_t* header
   nextByte_ = start + total;
 }
 
+bool TxWriter::WriteInline(const uint8_t* data, size_t length, const uint8_t* header) {
+  // Everything enqueued so far has been written (the writer stores head_ after each write): a
+  // packet written now follows them all.
+  if (!singleCpu_.load(std::memory_order_relaxed) || head_.load(std::memory_order_acquire) != nextSlot_) return false;
+  WritePacket(data, length, header);
+  return true;
+}
+
+void TxWriter::WritePacket(const uint8_t* data, size_t length, const uint8_t* header) {
+  ssize_t n = header == nullptr ? tun::Write(fd_, data, length) : tun::WriteWithHeader(fd_, header, vnetHdrSize_, data, length);
+  if (n >= 0) {
+    txPackets_.fetch_add(1, std::memory_order_relaxed);
+    txBytes_.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  } else if (n == -EAGAIN || n == -EWOULDBLOCK) {
+    // Nobody to hand the packet back to: dropped, counted (TUN writes do not block).
+    txEagain_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    txErrors_.fetch_add(1, std::memory_order_relaxed);
+    lastError_.store(static_cast<int>(-n), std::memory_order_relaxed);
+  }
+}
+
+void TxWriter::CheckAffinity(bool force) {
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - affinityCheckedAt_ < std::chrono::milliseconds(50)) return;
+  affinityCheckedAt_ = now;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) singleCpu_.store(CPU_COUNT(&set) == 1, std::memory_order_relaxed);
+}
+
 void TxWriter::Publish() {
   if (tail_.load(std::memory_order_relaxed) == nextSlot_) return;
   tail_.store(nextSlot_, std::memory_order_seq_cst);
@@ -76,6 +109,7 @@ void TxWriter::Publish() {
 }
 
 void TxWriter::Run() {
+  CheckAffinity(true);
   uint64_t head = 0;
   for (;;) {
     uint64_t tail = tail_.load(std::memory_order_acquire);
@@ -92,27 +126,21 @@ void TxWriter::Run() {
         if (stop_.load(std::memory_order_seq_cst) && tail_.load(std::memory_order_seq_cst) == head) return;
         std::unique_lock<std::mutex> lock(mutex_);
         writerSleeping_.store(true, std::memory_order_seq_cst);
+        // Timed: the affinity can change while nothing is written (all of it inline).
         while (tail_.load(std::memory_order_seq_cst) == head && !stop_.load(std::memory_order_seq_cst)) {
-          writerCv_.wait(lock);
+          if (writerCv_.wait_for(lock, std::chrono::milliseconds(100)) == std::cv_status::timeout) break;
         }
         writerSleeping_.store(false, std::memory_order_relaxed);
-        wakeups_.fetch_add(1, std::memory_order_relaxed);
+        bool work = tail_.load(std::memory_order_seq_cst) != head;
+        lock.unlock();
+        CheckAffinity(!work);
+        if (work) wakeups_.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
     }
     while (head != tail) {
       const Slot slot = slots_[head % kSlots];
-      ssize_t n = tun::Write(fd_, bytes_.get() + slot.start % kRingBytes, slot.length);
-      if (n >= 0) {
-        txPackets_.fetch_add(1, std::memory_order_relaxed);
-        txBytes_.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
-      } else if (n == -EAGAIN || n == -EWOULDBLOCK) {
-        // Nobody to hand the packet back to: dropped, counted (TUN writes do not block).
-        txEagain_.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        txErrors_.fetch_add(1, std::memory_order_relaxed);
-        lastError_.store(static_cast<int>(-n), std::memory_order_relaxed);
-      }
+      WritePacket(bytes_.get() + slot.start % kRingBytes, slot.length, nullptr);
       head++;
       freeByte_.store(slot.start + slot.length, std::memory_order_seq_cst);
       head_.store(head, std::memory_order_seq_cst);

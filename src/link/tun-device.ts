@@ -426,7 +426,10 @@ export class TunDevice {
    * makes the write call wait. The write calls then consume every packet: failures are only
    * counted in stats(). `spinMicros` (0..1000, default 0): how long the idle thread polls the
    * ring before it sleeps, trading a core's time for the wake-up latency. Calling it again
-   * does nothing; close() writes what is queued first.
+   * does nothing; close() writes what is queued first. While the process may run on one CPU
+   * only (taskset, a cpuset), a write call finding the ring empty writes at once itself: the
+   * thread would share that CPU and only add two context switches (the thread re-reads its
+   * affinity at least every 100 ms).
    */
   startWriter(spinMicros = 0): void {
     if (this.closed) throw tunClosed(this.name, 'startWriter');

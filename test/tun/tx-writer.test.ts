@@ -1,8 +1,11 @@
 // The addon's writer thread (TunDevice.startWriter, native/tx_writer.h) against the real kernel,
 // inside this file's private namespace: packets keep their order, a full ring holds the caller
 // back instead of losing packets, close() writes what is still queued, failures are counted;
+// a process confined to one CPU writes on its own thread;
 // and a stack over a TunLink with `writerThread` moves data both ways byte-exact, with and
 // without offloads.
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KernelPeer } from '../../src/lab/kernel-peer.js';
 import { patternSha256 } from '../../src/lab/pattern.js';
@@ -99,6 +102,40 @@ describeTun('TunDevice writer thread', (getNs) => {
       d.close();
     }
     expect(() => d.startWriter()).toThrow(expect.objectContaining({ code: 'ERR_TUN_CLOSED' }) as Error);
+  });
+
+  it('writes on the caller\'s thread while the process is confined to one CPU, through the thread again after', async () => {
+    const d = TunDevice.open({ netns: getNs().name, name: 'tcplabx%d', addresses: ['10.218.0.1/24'] });
+    const mask = /affinity mask:\s*([0-9a-f]+)/.exec(execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }))?.[1];
+    expect(mask).toBeDefined();
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    // 40 packets, one at a time with the writer idle in between: each would wake a thread.
+    const spaced = async (): Promise<{ written: number; wakeups: number }> => {
+      const before = d.stats();
+      for (let n = 0; n < 40; n++) {
+        expect(d.write([numbered(n, 100, '10.218.0.1', '10.218.0.2')])).toBe(1);
+        await sleep(2);
+      }
+      await until('40 packets written', () => d.stats().txPackets - before.txPackets === 40);
+      const after = d.stats();
+      return { written: after.txPackets - before.txPackets, wakeups: after.txWriterWakeups - before.txWriterWakeups };
+    };
+    try {
+      d.startWriter();
+      execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+      await sleep(250); // the thread re-reads its affinity at least every 100 ms
+      expect(await spaced()).toEqual({ written: 40, wakeups: 0 });
+      execFileSync('taskset', ['-a', '-p', mask as string, String(process.pid)], { stdio: 'ignore' });
+      await sleep(250);
+      const threaded = await spaced();
+      expect(threaded.written).toBe(40);
+      // Back on every CPU (if this machine has more than one): the thread writes again.
+      if (cpus().length > 1) expect(threaded.wakeups).toBeGreaterThanOrEqual(20);
+      expect(d.stats()).toMatchObject({ txWriter: true, txErrors: 0, txEagain: 0 });
+    } finally {
+      execFileSync('taskset', ['-a', '-p', mask as string, String(process.pid)], { stdio: 'ignore' });
+      d.close();
+    }
   });
 
   it("writerThread 'auto' (the default): a thread without offloads, none with them; a bad value is refused", () => {
