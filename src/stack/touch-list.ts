@@ -25,7 +25,9 @@ export class TouchList<T> {
 
   /** Empties the list, keeping its array; drops the references so nothing is kept alive. */
   clear(): void {
-    this.items.fill(undefined, 0, this.count);
+    // A loop, not fill(): fill() is a call into the runtime, slower for the few items of a turn.
+    const items = this.items;
+    for (let i = 0; i < this.count; i++) items[i] = undefined;
     this.count = 0;
   }
 }

@@ -70,6 +70,7 @@ import { growRcvSsthresh, initBufferSpace, initialWindow, linuxWindow, negotiate
 import { ConnectionTimers } from './timers.js';
 import { isSynchronized, type TcpState, type TcpStateName } from './state.js';
 import { timeWaitSynIss, type TimeWaitRecord } from './time-wait.js';
+import { pow2 } from './pow2.js';
 
 /** The fields of a parsed segment the engine reads; a {@link TcpSegment} is one. */
 export type IncomingSegment = Pick<
@@ -2606,7 +2607,7 @@ export class Connection {
 
   private updateWindow(window: number, seq: number, ack: number, syn: boolean, now: number): void {
     // RFC 7323 §2.2: "The window field in a segment where the SYN bit is set MUST NOT be scaled".
-    const wnd = syn ? window : window * 2 ** this.sndWscale;
+    const wnd = syn ? window : window * pow2(this.sndWscale);
     if ((wnd === 0) !== this.sndWndClosed) {
       this.sndWndClosed = wnd === 0;
       this.event({ type: 'window', direction: 'send', window: wnd, change: wnd === 0 ? 'zero' : 'open', at: now });

@@ -11,6 +11,7 @@
  * tcp_clamp_window, Linux's way out when queued sk_buffs overran sk_rcvbuf within the window it
  * offered, has nothing to do here: tcplab never offers more than its buffer holds.
  */
+import { pow2 } from './pow2.js';
 
 export interface WindowInput {
   /** tcp_space: bytes the receive buffer can still take from RCV.NXT. */
@@ -41,7 +42,7 @@ export interface WindowInput {
  *   multiple of the MSS unless the last offer is within one MSS of the free space.
  */
 export function linuxWindow(w: WindowInput): number {
-  const unit = 2 ** w.scale;
+  const unit = pow2(w.scale);
   const allowed = w.capacity;
   const full = Math.min(w.windowClamp, allowed);
   let mss = w.rcvMss;
@@ -72,7 +73,7 @@ export function linuxWindow(w: WindowInput): number {
  */
 export function selectWindow(w: WindowInput): { field: number; window: number } {
   const wnd = Math.max(linuxWindow(w), w.current);
-  const unit = 2 ** w.scale;
+  const unit = pow2(w.scale);
   const limit = Math.max(w.space, w.current);
   let field = Math.ceil(wnd / unit);
   if (field * unit > limit) field = Math.floor(limit / unit);
@@ -97,7 +98,7 @@ export function initialWindow(capacity: number, mss: number): number {
  * enforce a smaller rx buffer").
  */
 export function negotiatedWindowClamp(scale: number, capacity: number, locked: boolean): number {
-  const max = 0xffff * 2 ** scale;
+  const max = 0xffff * pow2(scale);
   return locked ? Math.min(max, capacity) : max;
 }
 

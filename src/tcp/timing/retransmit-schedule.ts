@@ -17,6 +17,7 @@
  * below means: the timer that fires at T retransmits nothing and reports ETIMEDOUT.
  */
 
+import { pow2 } from '../pow2.js';
 import {
   TCP_ORPHAN_RETRIES,
   TCP_RETRIES2,
@@ -275,7 +276,7 @@ export function orphanRetries(p: { readonly tcpOrphanRetries?: number; readonly 
  * RttEstimator.backoff() reaches step by step.
  */
 export function backedOffRto(rto: number, backoffs: number, rtoMax: number = TCP_RTO_MAX): number {
-  return Math.min(rto * 2 ** backoffs, rtoMax);
+  return Math.min(rto * pow2(backoffs), rtoMax);
 }
 
 /**
@@ -283,7 +284,7 @@ export function backedOffRto(rto: number, backoffs: number, rtoMax: number = TCP
  * per unanswered probe, at most rtoMax.
  */
 export function probe0Timeout(rto: number, backoffs: number, rtoMin: number = TCP_RTO_MIN, rtoMax: number = TCP_RTO_MAX): number {
-  return Math.min(Math.max(rto, rtoMin) * 2 ** backoffs, rtoMax);
+  return Math.min(Math.max(rto, rtoMin) * pow2(backoffs), rtoMax);
 }
 
 /**

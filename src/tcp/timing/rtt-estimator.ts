@@ -23,6 +23,7 @@
 import { seqGt } from '../../wire/seq.js';
 import { TCP_MIN_RTT_WLEN, TCP_RTO_MAX, TCP_RTO_MIN, TCP_TIMEOUT_FALLBACK, TCP_TIMEOUT_INIT } from './constants.js';
 import { WindowedMin } from './windowed-min.js';
+import { pow2 } from '../pow2.js';
 
 export type RtoFormula = 'linux' | 'rfc6298';
 
@@ -197,7 +198,7 @@ export class RttEstimator {
   revertBackoff(): number {
     if (this.backoffCount === 0) return this.rtoValue;
     this.backoffCount--;
-    this.rtoValue = Math.min(this.computedRto() * 2 ** this.backoffCount, this.rtoMax);
+    this.rtoValue = Math.min(this.computedRto() * pow2(this.backoffCount), this.rtoMax);
     return this.rtoValue;
   }
 

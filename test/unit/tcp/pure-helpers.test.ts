@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { isAcceptable, pawsRejects, PAWS_IDLE_LIMIT, segmentLength } from '../../../src/tcp/acceptability.js';
 import { tcpConfig } from '../../../src/tcp/config.js';
 import { negotiate } from '../../../src/tcp/negotiation.js';
+import { pow2 } from '../../../src/tcp/pow2.js';
 import { growRcvSsthresh, initBufferSpace, initialWindow, linuxWindow, negotiatedWindowClamp, selectWindow } from '../../../src/tcp/receive-window.js';
 import { ssStateName } from '../../../src/tcp/state.js';
 import { timeWaitSynIss } from '../../../src/tcp/time-wait.js';
@@ -161,5 +162,11 @@ describe('small pieces', () => {
 
   test('TIME-WAIT ISN never 0', () => {
     expect(timeWaitSynIss({ sndNxt: (0 - 65537) >>> 0, rcvNxt: 10, tsRecent: undefined, tsRecentAt: 0, expiresAt: 0 }, { flags: 0x02, seq: 100, tsVal: undefined })).toBe(1);
+  });
+});
+
+describe('pow2', () => {
+  test('is 2 ** n for every shift a window or a backoff uses, and beyond 2^30', () => {
+    for (let n = 0; n <= 60; n++) expect(pow2(n)).toBe(2 ** n);
   });
 });
