@@ -19,7 +19,7 @@ export function benchCommand(): Command {
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption(false)
-    .argument('[options...]', 'passed on: --runs N --seconds S --warmup S --only e2e,memory,tun-read,tun-drain --configs mtu1500,offload,jumbo --systems kernel,relay,tcplab --measures bulk-in,bulk-out,crr,rr --large-mtu N --connections N --profile DIR --heap-profile DIR --writer-thread auto|off|SPIN_US')
+    .argument('[options...]', 'passed on: --runs N --seconds S --warmup S --only e2e,memory,tun-read,tun-drain --configs mtu1500,offload,jumbo --systems kernel,relay,tcplab --measures bulk-in,bulk-out,crr,rr --large-mtu N --connections N --profile DIR --heap-profile DIR --writer-thread auto|off|SPIN_US --rr-cpu N|off')
     .action(async (args: string[]) => {
       const main = benchMain();
       if (!existsSync(main)) {

@@ -33,7 +33,8 @@ export interface TunLinkOptions extends TunOptions {
    * receive work inside each write() is worth moving to another core (bench, MTU 1500: bulk
    * kernel → tcplab 1.9 → 3.0 Gb/s, connections 10.7k → 14.1k/s, request/response p50 +10%);
    * none with offloads, where writes are few and large and the hand-off costs more than it saves
-   * (bulk 8.8 → 7.3 Gb/s with a thread).
+   * (bulk 8.8 → 7.3 Gb/s with a thread). A process confined to one CPU writes on the event
+   * loop while the ring is empty (TunDevice.startWriter).
    */
   writerThread?: boolean | number | 'auto';
 }
