@@ -4,21 +4,24 @@
 //
 // Why: V8 stores a Map's entries in a hash table that it replaces when deleted entries fill it
 // up, and the replaced table keeps a pointer to its successor (for live iterators) and the
-// entries it held. A Map that lives long is in the old generation, so are its replaced tables
-// until the next full collection; each of them keeps its young successor, and every entry that
-// successor held, alive through the young generation's collections. With connections coming
-// and going every few microseconds, that made every connection's state survive two scavenges
-// and be promoted: 25% of everything a connection-rate run allocated (bench crr, --trace-gc-nvp),
-// GC at 19% of the event loop. A table rebuilt into a fresh Map after as many deletions as it
-// has entries (at least 256) never ages enough to start such a chain; the copy costs O(1) per
-// deletion, amortized.
+// entries it held. Once one table of the chain is in the old generation (a Map that lives
+// long, or any table a full collection finds alive: full collections promote whatever is
+// young), each dead old table keeps its young successor, and every entry that successor held,
+// alive through the young generation's collections, until the next full collection. With
+// connections coming and going every few microseconds, that made every connection's state
+// survive and be promoted: 25% of everything a connection-rate run allocated (bench crr,
+// --trace-gc-nvp), GC at 19% of the event loop; and the promoted garbage brings the next full
+// collection, which starts the next chain. A table rebuilt into a fresh Map after as many
+// deletions as it has entries, and at least every 16, ends each chain within 16 entries; the
+// copy costs O(1) per deletion, amortized. (Every 256 was not enough: after a bulk transfer,
+// one run in three fell back into promoting everything.)
 //
 // The rebuild happens on insertion, never on deletion: an iteration that deletes as it goes
 // sees the Map it started on. An iteration that inserts as it goes may continue on the old copy
 // (it then misses the new entries), so insert after iterating.
 
 /** Deletions before a rebuild, at least (and at least as many as the entries). */
-const REBUILD_AFTER = 256;
+const REBUILD_AFTER = 16;
 
 export class ChurnMap<K, V> implements Map<K, V> {
   #map: Map<K, V>;

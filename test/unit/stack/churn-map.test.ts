@@ -81,13 +81,15 @@ describe('ChurnMap', () => {
         for (let k = 0; k < 8; k++) table.set(k, entry(k));
         gc();
         gc();
+        const fullEvery = Number(process.argv[3]);
         for (let k = 8; k < 100008; k++) {
           table.set(k, entry(k));
           table.delete(k - 8);
+          if (fullEvery > 0 && k % fullEvery === 0) gc(); // promotes the live table: a chain starts
         }`,
       );
-      const promoted = (kind: string): { promoted: number; allocated: number } => {
-        const trace = execFileSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', join(dir, 'churn.mjs'), kind], { encoding: 'utf8' });
+      const promoted = (kind: string, fullEvery = 0): { promoted: number; allocated: number } => {
+        const trace = execFileSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', join(dir, 'churn.mjs'), kind, String(fullEvery)], { encoding: 'utf8' });
         let promotedBytes = 0;
         let allocated = 0;
         for (const line of trace.split('\n')) {
@@ -104,6 +106,10 @@ describe('ChurnMap', () => {
       // fails, V8 no longer keeps a Map's replaced tables chained, and ChurnMap may go).
       expect(map.promoted / map.allocated).toBeGreaterThan(0.1);
       expect(churnMap.promoted / churnMap.allocated).toBeLessThan(0.01);
+      // A full collection every 5,000 insertions: each promotes the live table, whose successors
+      // then chain until the next rebuild.
+      const withFullCollections = promoted('ChurnMap', 5000);
+      expect(withFullCollections.promoted / withFullCollections.allocated).toBeLessThan(0.01);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
