@@ -257,8 +257,8 @@ function pidsOf(...children: Child[]): number[] {
 }
 
 /**
- * Runs `body` with every thread of `pids` on CPU `cpu` (taskset), and puts them back on every
- * CPU afterwards. Request/response is a ping-pong: on two idle vCPUs of a virtual machine, each
+ * Runs `body` with every thread of `pids` on CPU `cpu` (taskset), and gives them back the CPUs
+ * they had afterwards. Request/response is a ping-pong: on two idle vCPUs of a virtual machine, each
  * hand-over wakes a halted vCPU, and this machine's wake-ups (tens of µs) then make the figure
  * whatever the scheduler's placement was that run (the relay's p50 was 21 µs in one run and
  * 95 µs in another; tcplab's, writer thread off, 11 µs on one CPU and 77 µs across two). On one
@@ -266,14 +266,14 @@ function pidsOf(...children: Child[]): number[] {
  */
 async function pinnedTo<T>(cpu: number | undefined, pids: readonly number[], body: (prefix: string[]) => Promise<T>): Promise<T> {
   if (cpu === undefined) return body([]);
-  const all = `0-${cpus().length - 1}`;
+  const masks = pids.map((pid) => /:\s*([0-9a-f]+)\s*$/.exec(execFileSync('taskset', ['-p', String(pid)], { encoding: 'utf8' }))?.[1]);
   for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
   try {
     return await body(['taskset', '-c', String(cpu)]);
   } finally {
-    for (const pid of pids) {
+    for (const [i, pid] of pids.entries()) {
       try {
-        execFileSync('taskset', ['-a', '-p', '-c', all, String(pid)], { stdio: 'ignore' });
+        execFileSync('taskset', ['-a', '-p', masks[i] ?? `${(2 ** cpus().length - 1).toString(16)}`, String(pid)], { stdio: 'ignore' });
       } catch {
         // the process is gone: nothing to put back
       }
