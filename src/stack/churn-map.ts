@@ -23,6 +23,11 @@
 /** Deletions before a rebuild, at least (and at least as many as the entries). */
 const REBUILD_AFTER = 16;
 
+/** Time to rebuild: enough deletions since the last one that the copy costs O(1) each. */
+function rebuildDue(deletions: number, size: number): boolean {
+  return deletions >= REBUILD_AFTER && deletions >= size;
+}
+
 export class ChurnMap<K, V> implements Map<K, V> {
   #map: Map<K, V>;
   #deletions = 0;
@@ -48,7 +53,7 @@ export class ChurnMap<K, V> implements Map<K, V> {
   }
 
   set(key: K, value: V): this {
-    if (this.#deletions >= REBUILD_AFTER && this.#deletions >= this.#map.size) {
+    if (rebuildDue(this.#deletions, this.#map.size)) {
       this.#map = new Map(this.#map);
       this.#deletions = 0;
     }
@@ -109,7 +114,7 @@ export class ChurnSet<T> implements Set<T> {
   }
 
   add(value: T): this {
-    if (this.#deletions >= REBUILD_AFTER && this.#deletions >= this.#set.size) {
+    if (rebuildDue(this.#deletions, this.#set.size)) {
       this.#set = new Set(this.#set);
       this.#deletions = 0;
     }

@@ -17,7 +17,7 @@ import { IPPROTO_TCP } from '../../src/wire/ip-protocol.js';
 import { parsePacket } from '../../src/wire/packet.js';
 import { TCP_ACK, TCP_SYN, verifyTcpChecksum } from '../../src/wire/tcp.js';
 import { describeTun } from './harness.js';
-import { acceptKernelClient, patternFromKernel, until, writePattern, type Driving } from './transfer.js';
+import { acceptKernelClient, patternFromKernel, patternToKernel, until, type Driving } from './transfer.js';
 
 const KERNEL = '10.94.0.1';
 const TCPLAB = '10.94.0.2';
@@ -127,11 +127,7 @@ describeTun('TUN offloads: virtio-net headers, partial checksums, super-segments
     const accepted = await peer.accept(listener);
     await until('ESTABLISHED', () => ep.connection.stateName === 'ESTABLISHED');
     const bytes = 100_000_000;
-    const receiving = peer.recvAll(accepted, { bytes, timeoutSeconds: 60 });
-    await writePattern(ep, bytes, driving);
-    ep.connection.shutdownWrite(net.now());
-    net.afterUserCall(ep);
-    expect(await receiving).toEqual({ received: bytes, sha256: patternSha256(bytes) });
+    expect(await patternToKernel(peer, accepted, ep, bytes, driving, 'shutdown')).toEqual({ received: bytes, sha256: patternSha256(bytes) });
     expect(seen.largestOut).toBeGreaterThan(1500);
     expect(seen.largestOut).toBeLessThanOrEqual(65535);
     expect(tun.device.stats().txErrors).toBe(0);
@@ -146,11 +142,7 @@ describeTun('TUN offloads: virtio-net headers, partial checksums, super-segments
     const bytes = 20_000_000;
     const { got, sent } = await patternFromKernel(peer, client, server, bytes, driving);
     expect(got).toEqual({ bytes, sha256: sent });
-    const receiving = peer.recvAll(client, { bytes, timeoutSeconds: 60 });
-    await writePattern(server, bytes, driving);
-    server.connection.close(net.now());
-    net.afterUserCall(server);
-    expect(await receiving).toEqual({ received: bytes, sha256: patternSha256(bytes) });
+    expect(await patternToKernel(peer, client, server, bytes, driving, 'close')).toEqual({ received: bytes, sha256: patternSha256(bytes) });
     await peer.close(client);
     net.stack.tcp.unlisten(listener, net.now());
   });

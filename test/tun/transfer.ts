@@ -1,6 +1,6 @@
 // Helpers of the TUN tests that move bulk data through a stack's endpoint by hand: wait for a
 // condition, accept a kernel client, read to the end hashing, write the shared pattern as fast as
-// the send buffer takes it, have the kernel send it.
+// the send buffer takes it, have the kernel send it or receive it.
 import { createHash } from 'node:crypto';
 import type { KernelPeer } from '../../src/lab/kernel-peer.js';
 import { patternBytes } from '../../src/lab/pattern.js';
@@ -89,4 +89,22 @@ export async function patternFromKernel(
   });
   const got = await readToEnd(server, d);
   return { got, sent: await sending };
+}
+
+/** tcplab writes `bytes` of the pattern to the kernel's `socket` and ends its side (`close` or
+ *  `shutdown`, SHUT_WR) while the kernel reads it all: what the kernel received. */
+export async function patternToKernel(
+  peer: KernelPeer,
+  socket: PeerSocket,
+  ep: TcpEndpoint,
+  bytes: number,
+  d: Driving,
+  end: 'close' | 'shutdown',
+): Promise<{ received: number; sha256: string }> {
+  const receiving = peer.recvAll(socket, { bytes, timeoutSeconds: 60 });
+  await writePattern(ep, bytes, d);
+  if (end === 'close') ep.connection.close(d.now());
+  else ep.connection.shutdownWrite(d.now());
+  d.after(ep);
+  return receiving;
 }

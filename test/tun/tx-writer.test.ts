@@ -15,7 +15,7 @@ import { createStack, type NetStack } from '../../src/net/net-stack.js';
 import { IPPROTO_UDP } from '../../src/wire/ip-protocol.js';
 import { buildIpv4Packet, parseIpv4 } from '../../src/wire/ipv4.js';
 import { describeTun } from './harness.js';
-import { acceptKernelClient, patternFromKernel, until, writePattern, type Driving } from './transfer.js';
+import { acceptKernelClient, patternFromKernel, patternToKernel, until, type Driving } from './transfer.js';
 
 const OURS = '10.215.0.1';
 const PEER = '10.215.0.2';
@@ -166,11 +166,7 @@ describeTun('TunDevice writer thread', (getNs) => {
       const { got, sent } = await patternFromKernel(peer, client, server, bytes, driving, 60_000);
       expect(got).toEqual({ bytes, sha256: sent });
 
-      const receiving = peer.recvAll(client, { bytes, timeoutSeconds: 60 });
-      await writePattern(server, bytes, driving);
-      server.connection.close(stack.now());
-      stack.afterUserCall(server);
-      expect(await receiving).toEqual({ received: bytes, sha256: patternSha256(bytes) });
+      expect(await patternToKernel(peer, client, server, bytes, driving, 'close')).toEqual({ received: bytes, sha256: patternSha256(bytes) });
       expect(link.device.stats()).toMatchObject({ txWriter: true, txErrors: 0, txEagain: 0 });
       await peer.close(client);
       stack.close();

@@ -40,6 +40,12 @@ describe('ChurnMap', () => {
         expect([...map]).toEqual([...model]);
         expect([...map.keys()]).toEqual([...model.keys()]);
         expect([...map.values()]).toEqual([...model.values()]);
+        const visited: [number, number][] = [];
+        map.forEach((value, key, self) => {
+          expect(self).toBe(map);
+          visited.push([key, value]);
+        });
+        expect(visited).toEqual([...model]);
         for (let key = 0; key <= 40; key++) {
           expect(map.get(key)).toBe(model.get(key));
           expect(map.has(key)).toBe(model.has(key));
